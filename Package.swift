@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// TinyTune: tiny adapters (TinyLoRA and friends) trained with GRPO or SFT on a CPU.
+// Module map: docs/ARCHITECTURE.md.
+import PackageDescription
+
+/// Release builds get the optimizer flags that matter for hot loops; debug builds stay debuggable.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "TinyTune",
+    products: [
+        .library(name: "TinyTune", targets: ["TinyTune"]),
+        .library(name: "TinyTuneLoaders", targets: ["TinyTuneLoaders"]),
+        .library(name: "TinyTunePlugins", targets: ["TinyTunePlugins"]),
+        .library(name: "TinyTuneCLI", targets: ["TinyTuneCLI"]),
+        .executable(name: "tinytune", targets: ["tinytune"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian. Each shim header fails the build with the apt package to install.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/CSystem/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CSystem/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CJSONC", path: "Sources/CSystem/CJSONC", providers: [.apt(["libjson-c-dev"])]),
+
+        // Core: numerics, plugin protocols, registries, config, pipeline.
+        .target(name: "TinyTune", dependencies: ["COpenBLAS", "CJSONC"], path: "Sources/Framework",
+                swiftSettings: optimized),
+        // File formats: safetensors, GGUF, tokenizer files.
+        .target(name: "TinyTuneLoaders", dependencies: ["TinyTune", "CZstd"], path: "Sources/Loaders",
+                swiftSettings: optimized),
+        // Built-in plugins: architectures, tokenizers, adapters, objectives, rewards, datasets.
+        .target(name: "TinyTunePlugins", dependencies: ["TinyTune", "TinyTuneLoaders", "CZstd"],
+                path: "Sources/Plugins", swiftSettings: optimized),
+        // The `tinytune` commands as a library, so other executables (Examples/CustomReward) reuse them.
+        .target(name: "TinyTuneCLI",
+                dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                path: "Sources/CLI/Commands", swiftSettings: optimized),
+        .executableTarget(name: "tinytune", dependencies: ["TinyTuneCLI"], path: "Sources/CLI/Main"),
+
+        // A reward plugin defined outside TinyTune's sources, registered at start-up.
+        .executableTarget(name: "custom-reward-example", dependencies: ["TinyTuneCLI", "TinyTune", "TinyTunePlugins"],
+                          path: "Examples/CustomReward/Sources"),
+
+        .testTarget(name: "TinyTuneTests", dependencies: ["TinyTune"], path: "Tests/TinyTuneTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "TinyTunePluginsTests",
+                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
+                    path: "Tests/TinyTunePluginsTests"),
+    ]
+)

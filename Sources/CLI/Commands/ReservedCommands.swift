@@ -1,0 +1,104 @@
+import ArgumentParser
+import TinyTune
+
+// Subcommands that later issues fill in. Each accepts its future arguments and says which issue builds it, so
+// scripts written against the documented interface fail with a clear message rather than a usage error.
+
+/// Loads and checks a config, builds the pipeline, checks the mode's sections, then reports what is missing.
+private func assembleThenDefer(config: String, mode: RunMode, feature: String, issue: Int) throws {
+    let registry = try CLIRegistry.shared.get()
+    let loaded = try ConfigLoader(registry: registry).load(path: config)
+    let pipeline = try Pipeline.assemble(loaded, registry: registry)
+    try pipeline.checkRequirements(for: mode)
+    throw TinyTuneError.notAvailableYet(feature: feature, issue: issue)
+}
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "Show a checkpoint's metadata and tensor table (safetensors, folder, GGUF).")
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+    func run() throws {
+        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune inspect`", issue: 3) }
+    }
+}
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize", abstract: "Turn text on stdin into token ids (or ids into text with --decode).")
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+    func run() throws {
+        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune tokenize`", issue: 4) }
+    }
+}
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Generate text from a prompt, optionally with an adapter.")
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+    func run() throws {
+        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune generate`", issue: 5) }
+    }
+}
+
+struct LogitsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logits", abstract: "Print the logits for a list of token ids.")
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+    func run() throws {
+        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune logits`", issue: 5) }
+    }
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Count an adapter's trainable parameters, bytes and tying groups.")
+    @Argument(help: "The config file.") var config: String
+    @Flag(help: "Print JSON.") var json = false
+    func run() throws {
+        try runReportingErrors {
+            try assembleThenDefer(config: config, mode: .generate, feature: "`tinytune plan`", issue: 6)
+        }
+    }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train the config's adapter with its objective and rewards.")
+    @Argument(help: "The config file.") var config: String
+    func run() throws {
+        try runReportingErrors {
+            try assembleThenDefer(config: config, mode: .train, feature: "`tinytune train`", issue: 7)
+        }
+    }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Measure held-out accuracy of the model, with or without an adapter.")
+    @Argument(help: "The config file.") var config: String
+    func run() throws {
+        try runReportingErrors {
+            try assembleThenDefer(config: config, mode: .eval, feature: "`tinytune eval`", issue: 7)
+        }
+    }
+}
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare", abstract: "Train several adapter families and sizes on one task and tabulate them.")
+    @Argument(help: "The config file.") var config: String
+    func run() throws {
+        try runReportingErrors {
+            try assembleThenDefer(config: config, mode: .train, feature: "`tinytune compare`", issue: 8)
+        }
+    }
+}
+
+struct RewardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reward", abstract: "Score completions with the config's rewards (JSON lines on stdin).")
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+    func run() throws {
+        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune reward`", issue: 7) }
+    }
+}

@@ -1,0 +1,3 @@
+import TinyTuneCLI
+
+TinyTuneCommand.main()
