@@ -106,7 +106,7 @@ extension JSONValue {
             }
             guard error == json_tokener_success else {
                 let reason = String(cString: json_tokener_error_desc(error))
-                throw fail(reason, at: max(0, end - 1))
+                throw fail(reason, at: end)
             }
             defer { json_object_put(object) }
             // json-c stops after the first value; anything but whitespace after it is an error.

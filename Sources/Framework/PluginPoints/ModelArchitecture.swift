@@ -28,6 +28,13 @@ public struct LinearModule: Sendable, Equatable {
     public let outFeatures: Int
     /// The decoder layer index, for tiling tied parameters in model order.
     public let layer: Int
+
+    public init(name: String, inFeatures: Int, outFeatures: Int, layer: Int) {
+        self.name = name
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.layer = layer
+    }
 }
 
 /// A model architecture (`qwen2`, `llama`, `gemma3`) configured with its hyperparameters.
