@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests against committed reference fixtures, then the command line end to end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
+grep -q "Test run with .* passed" .build/test-output.txt
+
+echo "== command line"
+bin=.build/debug/tinytune
+"$bin" plugins --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["adapters"]==["lora","loraxs","tinylora","vera"], d'
+for config in Examples/*.json; do "$bin" validate "$config" --check-files >/dev/null; done
+# A bad config must fail with a message naming the key.
+bad=$(mktemp --suffix=.json)
+echo '{"model": {"type": "gguf", "path": "m.gguf"}, "adapter": {"type": "tinylora", "u": -7}}' > "$bad"
+if "$bin" validate "$bad" 2>"$bad.err"; then echo "invalid config accepted" >&2; exit 1; fi
+grep -q "adapter.u: -7 is out of range" "$bad.err"
+rm -f "$bad" "$bad.err"
+# The custom reward example: a plugin registered from outside TinyTune's sources.
+example=.build/debug/custom-reward-example
+"$example" plugins --json | python3 -c 'import json,sys; assert "keyword" in json.load(sys.stdin)["rewards"]'
+"$example" validate Examples/CustomReward/config.json --check-files
+echo "command line: all checks passed"
