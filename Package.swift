@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian. Each shim header fails the build with the apt package to install.
@@ -25,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CJSONC", path: "Sources/CSystem/CJSONC", providers: [.apt(["libjson-c-dev"])]),
 
         // Core: numerics, plugin protocols, registries, config, pipeline.
-        .target(name: "TinyTune", dependencies: ["COpenBLAS", "CJSONC"], path: "Sources/Framework",
+        .target(name: "TinyTune", dependencies: ["COpenBLAS", "CJSONC", .product(name: "Yams", package: "Yams")], path: "Sources/Framework",
                 swiftSettings: optimized),
         // File formats: safetensors, GGUF, tokenizer files.
         .target(name: "TinyTuneLoaders", dependencies: ["TinyTune", "CZstd"], path: "Sources/Loaders",

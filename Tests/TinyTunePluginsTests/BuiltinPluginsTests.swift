@@ -115,7 +115,7 @@ import TinyTunePlugins
     @Test func everyExampleConfigIsValid() throws {
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Examples")
-        let files = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".json") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".json") || $0.hasSuffix(".yaml") }
         #expect(!files.isEmpty)
         for file in files {
             let config = try ConfigLoader(registry: registry).load(path: examples.appendingPathComponent(file).path)

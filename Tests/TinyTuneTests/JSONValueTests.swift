@@ -52,3 +52,41 @@ import Testing
         #expect(JSONValue.double(.nan).serialized() == "null")
     }
 }
+
+@Suite struct YAMLValueTests {
+    @Test func yamlGivesTheSameValuesAsJSON() throws {
+        let yaml = """
+            model: {type: gguf, path: m.gguf}
+            adapter:
+              type: tinylora
+              u: 13
+              weight_tying: 1.0
+              target_modules: [q_proj, v_proj]
+            note: "13"
+            empty: null
+            flag: true
+            """
+        let value = try JSONValue.parseYAML(yaml, source: "c.yaml")
+        #expect(value == [
+            "model": ["type": "gguf", "path": "m.gguf"],
+            "adapter": ["type": "tinylora", "u": 13, "weight_tying": 1.0, "target_modules": ["q_proj", "v_proj"]],
+            "note": "13", "empty": nil, "flag": true,
+        ])
+    }
+
+    @Test func malformedYAMLNamesTheLine() {
+        do {
+            _ = try JSONValue.parseYAML("a: 1\nb: [1, 2\nc: 3\n", source: "c.yaml")
+            Issue.record("malformed YAML accepted")
+        } catch let error as JSONParseError {
+            #expect(error.source == "c.yaml")
+            #expect(error.line >= 2)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func duplicateKeysAreRefused() {
+        #expect(throws: (any Error).self) { try JSONValue.parseYAML("a: 1\na: 2\n", source: "c.yaml") }
+    }
+}

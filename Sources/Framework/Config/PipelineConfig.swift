@@ -61,11 +61,21 @@ public struct ConfigLoader: Sendable {
 
     public init(registry: PluginRegistry) { self.registry = registry }
 
-    /// Parses and checks a config file; throws `ConfigErrors` listing every problem.
+    /// Parses and checks a config file (JSON, or YAML for `.yaml`/`.yml`); throws `ConfigErrors` listing every problem.
     public func load(path: String) throws -> PipelineConfig {
         let json: JSONValue
         do {
-            json = try JSONValue.parse(contentsOf: path)
+            if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw TinyTuneError.io(path: path, reason: "cannot read the file (missing or not readable)")
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    throw JSONParseError(source: path, line: 1, column: 1, reason: "the file is not valid UTF-8")
+                }
+                json = try JSONValue.parseYAML(text, source: path)
+            } else {
+                json = try JSONValue.parse(contentsOf: path)
+            }
         } catch let error as JSONParseError {
             throw ConfigErrors([ConfigError(.malformedFile, at: .root, error.description)])
         } catch {
