@@ -3,8 +3,6 @@
 // Module map: docs/ARCHITECTURE.md.
 import PackageDescription
 
-/// Release builds get the optimizer flags that matter for hot loops; debug builds stay debuggable.
-let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "TinyTune",
@@ -26,19 +24,17 @@ let package = Package(
         .systemLibrary(name: "CJSONC", path: "Sources/CSystem/CJSONC", providers: [.apt(["libjson-c-dev"])]),
 
         // Core: numerics, plugin protocols, registries, config, pipeline.
-        .target(name: "TinyTune", dependencies: ["COpenBLAS", "CJSONC", .product(name: "Yams", package: "Yams")], path: "Sources/Framework",
-                swiftSettings: optimized),
+        .target(name: "TinyTune", dependencies: ["COpenBLAS", "CJSONC", .product(name: "Yams", package: "Yams")], path: "Sources/Framework"),
         // File formats: safetensors, GGUF, tokenizer files.
-        .target(name: "TinyTuneLoaders", dependencies: ["TinyTune", "CZstd"], path: "Sources/Loaders",
-                swiftSettings: optimized),
+        .target(name: "TinyTuneLoaders", dependencies: ["TinyTune", "CZstd"], path: "Sources/Loaders"),
         // Built-in plugins: architectures, tokenizers, adapters, objectives, rewards, datasets.
         .target(name: "TinyTunePlugins", dependencies: ["TinyTune", "TinyTuneLoaders", "CZstd"],
-                path: "Sources/Plugins", swiftSettings: optimized),
+                path: "Sources/Plugins"),
         // The `tinytune` commands as a library, so other executables (Examples/CustomReward) reuse them.
         .target(name: "TinyTuneCLI",
                 dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                path: "Sources/CLI/Commands", swiftSettings: optimized),
+                path: "Sources/CLI/Commands"),
         .executableTarget(name: "tinytune", dependencies: ["TinyTuneCLI"], path: "Sources/CLI/Main"),
 
         // A reward plugin defined outside TinyTune's sources, registered at start-up.

@@ -1,23 +1,49 @@
 import ArgumentParser
+import Foundation
 import TinyTune
 
-/// `tinytune bench matmul`: measures our matrix-product wrapper (run it from a release build).
+/// `tinytune bench ...`: speed measurements. Run them from a release build (`swift build -c release`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (build with -c release).",
         subcommands: [MatmulBench.self])
 }
 
+/// GFLOP/s of C = A·B through our `gemm` wrapper, so any overhead it adds over OpenBLAS shows.
 struct MatmulBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matmul", abstract: "GFLOP/s of an N×N×N single-precision matrix product through our BLAS wrapper.")
 
     @Option(help: "Matrix size N.") var size = 2048
     @Option(help: "Timed repetitions; the best is reported.") var repeats = 5
+    @Flag(help: "Print {\"size\", \"gflops\", \"seconds\"} as JSON.") var json = false
+
+    func validate() throws {
+        guard size >= 1, size <= 16384 else { throw ValidationError("--size must be between 1 and 16384, got \(size)") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+    }
 
     func run() throws {
-        try runReportingErrors {
-            throw TinyTuneError.notAvailableYet(feature: "`tinytune bench matmul`", issue: 2)
+        var generator = SeededGenerator(seed: 2024)
+        var a = Tensor(zeros: [size, size])
+        var b = Tensor(zeros: [size, size])
+        generator.fillUniform(&a, low: -1, high: 1)
+        generator.fillUniform(&b, low: -1, high: 1)
+        var c = Tensor(zeros: [size, size])
+        gemm(a, b, into: &c)  // warm-up: OpenBLAS starts its threads, C's pages are touched
+        let flops = 2 * Double(size) * Double(size) * Double(size)
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            gemm(a, b, into: &c)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let gflops = flops / best / 1e9
+        if json {
+            print(JSONValue.object([("size", .int(Int64(size))), ("gflops", .double(gflops)), ("seconds", .double(best))]).serialized())
+        } else {
+            print(String(format: "matmul %d×%d×%d on %d cores: %.1f GFLOP/s (best of %d, %.4f s)",
+                         size, size, size, ComputeThreads.count, gflops, repeats, best))
         }
     }
 }
