@@ -20,10 +20,13 @@ public final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with, for error messages.
     public let path: String
     private let mapping: UnsafeMutableRawPointer?
+    /// Heap memory owned instead of a mapping (`init(copying:path:)`).
+    private let owned: UnsafeMutableRawBufferPointer?
 
     /// Maps `path`; an empty file maps to an empty buffer.
     public init(path: String) throws {
         self.path = path
+        owned = nil
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw TinyTuneError.io(path: path, reason: "cannot open (\(String(cString: strerror(errno))))")
@@ -49,10 +52,22 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// An in-memory copy of `contents` standing in for a file (tests, fuzzing, data that never touched disk);
+    /// `path` only names it in errors.
+    public init(copying contents: [UInt8], path: String) {
+        self.path = path
+        mapping = nil
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(contents.count, 1), alignment: 64)
+        memory.copyBytes(from: contents)
+        owned = memory
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(memory)[0..<contents.count])
+    }
+
     /// File size in bytes.
     public var count: Int { bytes.count }
 
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
+        owned?.deallocate()
     }
 }
