@@ -75,4 +75,16 @@ struct FuzzTests {
         #expect(ok + failed == 3000)
         #expect(ok > 100 && failed > 100, "the mutations exercise both paths (ok \(ok), failed \(failed))")
     }
+
+    @Test("safetensors: mutated files parse or throw; parsed ones convert every tensor")
+    func safetensors() throws {
+        let (ok, failed) = try fuzz(fixture: "dtypes.safetensors", iterations: 3000, seed: 2) { mapped in
+            let file = try SafetensorsFile(file: mapped)
+            for info in file.tensors {
+                if info.dtype.isFloat { _ = try file.tensor(info) } else if info.dtype.isInteger { _ = try file.integers(named: info.name) }
+            }
+        }
+        #expect(ok + failed == 3000)
+        #expect(ok > 100 && failed > 100, "the mutations exercise both paths (ok \(ok), failed \(failed))")
+    }
 }
