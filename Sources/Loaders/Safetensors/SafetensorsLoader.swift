@@ -32,5 +32,12 @@ public struct SafetensorsLoader: Plugin, WeightLoader {
                 throw TinyTuneError.invalidFile(path: path, reason: "a model folder needs model.safetensors or model.safetensors.index.json")
             }
         }
+        // Parses every header (offsets, dtypes, shard index); reads no tensor data.
+        _ = try SafetensorsCheckpoint(path: path)
+    }
+
+    /// The weights, memory-mapped (tensors are converted on demand).
+    public func open() throws -> SafetensorsCheckpoint {
+        try SafetensorsCheckpoint(path: path)
     }
 }
