@@ -43,6 +43,9 @@ let package = Package(
 
         .testTarget(name: "TinyTuneTests", dependencies: ["TinyTune"], path: "Tests/TinyTuneTests",
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "TinyTuneModelTests",
+                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins"],
+                    path: "Tests/TinyTuneModelTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTunePluginsTests"),

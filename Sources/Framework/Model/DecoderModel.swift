@@ -1,0 +1,208 @@
+import Foundation
+
+/// A decoder-only transformer (Llama, Qwen2, Gemma 3) run on the CPU, with a KV cache per sequence.
+///
+/// `forward` takes the new tokens of several sequences at once: their rows are stacked so every linear layer is one
+/// matrix product for the whole batch (no padding), and attention runs per sequence against its own cache. This
+/// serves prefill (many tokens, empty cache), decoding (one token per sequence) and group decoding (G forks of one
+/// prompt's cache) alike.
+///
+///     let model = try DecoderModel(spec: spec, weights: weights)
+///     let cache = model.makeCache()
+///     let logits = try model.forward([(promptIDs, cache)], logits: .last)[0]   // (1, vocab)
+public final class DecoderModel: Sendable {
+    public let spec: DecoderSpec
+    public let weights: DecoderWeights
+    private let inverseFrequencies: [[Float]]
+
+    /// Which rows of logits `forward` returns for each sequence.
+    public enum LogitRows: Sendable {
+        /// One row per new token (scoring, training).
+        case all
+        /// Only the last new token's row (generation).
+        case last
+        /// None: only fill the caches.
+        case none
+    }
+
+    public enum ModelError: Error, CustomStringConvertible, Equatable {
+        case tokenOutOfRange(token: Int, vocabulary: Int)
+        case shapeMismatch(String)
+
+        public var description: String {
+            switch self {
+            case let .tokenOutOfRange(token, vocabulary): return "token id \(token) is outside the vocabulary (0..<\(vocabulary))"
+            case let .shapeMismatch(what): return "weights do not fit the model: \(what)"
+            }
+        }
+    }
+
+    public init(spec: DecoderSpec, weights: DecoderWeights) throws {
+        let s = spec.shape
+        func check(_ ok: Bool, _ what: @autoclosure () -> String) throws {
+            if !ok { throw ModelError.shapeMismatch(what()) }
+        }
+        try check(spec.layers.count == s.layerCount, "\(spec.layers.count) layer specs for \(s.layerCount) layers")
+        try check(weights.layers.count == s.layerCount, "\(weights.layers.count) layers of weights for \(s.layerCount)")
+        try check(weights.embedding.cols == s.hiddenSize, "embedding width \(weights.embedding.cols) ≠ hidden \(s.hiddenSize)")
+        try check(weights.outputHead.cols == s.hiddenSize && weights.outputHead.rows == s.vocabularySize,
+                  "output head \(weights.outputHead.rows)×\(weights.outputHead.cols)")
+        for (i, layer) in weights.layers.enumerated() {
+            let q = s.attentionHeads * s.headDim, kv = s.keyValueHeads * s.headDim
+            for (linear, out, inp) in [(layer.q, q, s.hiddenSize), (layer.k, kv, s.hiddenSize), (layer.v, kv, s.hiddenSize),
+                                       (layer.o, s.hiddenSize, q), (layer.gate, s.intermediateSize, s.hiddenSize),
+                                       (layer.up, s.intermediateSize, s.hiddenSize), (layer.down, s.hiddenSize, s.intermediateSize)] {
+                try check(linear.weight.rows == out && linear.weight.cols == inp,
+                          "layer \(i) \(linear.name) is \(linear.weight.rows)×\(linear.weight.cols), expected \(out)×\(inp)")
+            }
+        }
+        self.spec = spec
+        self.weights = weights
+        inverseFrequencies = spec.layers.map { $0.rope.inverseFrequencies(headDim: s.headDim) }
+    }
+
+    public func makeCache(capacity: Int = 256) -> KVCache {
+        KVCache(layers: spec.shape.layerCount, keyValueHeads: spec.shape.keyValueHeads, headDim: spec.shape.headDim,
+                capacity: capacity)
+    }
+
+    /// Runs `tokens` of each sequence after what its cache holds, appends them to the cache and returns the
+    /// requested logits per sequence: (rows, vocabulary).
+    public func forward(_ sequences: [(tokens: [Int], cache: KVCache)], logits rows: LogitRows = .last,
+                        hook: (any LinearHook)? = nil) throws -> [Tensor]
+    {
+        let s = spec.shape
+        let counts = sequences.map(\.tokens.count)
+        let total = counts.reduce(0, +)
+        let offsets = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
+        for token in sequences.flatMap(\.tokens) where token < 0 || token >= s.vocabularySize {
+            throw ModelError.tokenOutOfRange(token: token, vocabulary: s.vocabularySize)
+        }
+        guard total > 0 else { return sequences.map { _ in Tensor(zeros: [0, s.vocabularySize]) } }
+
+        // x = embed(tokens) · scale                                         x: (N, hidden)
+        var x = Tensor(zeros: [total, s.hiddenSize])
+        x.withMutableBaseAddress { xp in
+            for (r, token) in sequences.flatMap(\.tokens).enumerated() {
+                weights.embedding.row(token, into: xp + r * s.hiddenSize)
+            }
+        }
+        if let scale = spec.embeddingScale { Kernels.scale(&x, by: scale) }
+        for sequence in sequences { sequence.cache.reserve(sequence.tokens.count) }
+
+        for (l, layer) in weights.layers.enumerated() {
+            // Attention block: x += [norm_out](o(attention(rope(norm_qk(q(h))), rope(norm_qk(k(h))), v(h)))), h = norm(x)
+            let h = norm(x, layer.attentionNorm)
+            var q = layer.q(h, hook: hook)                                 // (N, heads·d)
+            var k = layer.k(h, hook: hook)                                 // (N, kv·d)
+            let v = layer.v(h, hook: hook)                                 // (N, kv·d)
+            if spec.queryKeyNorm, let qn = layer.queryNorm, let kn = layer.keyNorm {
+                q = norm(q.reshaped([total * s.attentionHeads, s.headDim]), qn).reshaped([total, s.attentionHeads * s.headDim])
+                k = norm(k.reshaped([total * s.keyValueHeads, s.headDim]), kn).reshaped([total, s.keyValueHeads * s.headDim])
+            }
+            let positions = sequences.flatMap { sequence in (0..<sequence.tokens.count).map { sequence.cache.count + $0 } }
+            q.withMutableBaseAddress {
+                RotaryEmbedding.apply($0, rows: total, heads: s.attentionHeads, headDim: s.headDim, positions: positions,
+                                      inverseFrequencies: inverseFrequencies[l])
+            }
+            k.withMutableBaseAddress {
+                RotaryEmbedding.apply($0, rows: total, heads: s.keyValueHeads, headDim: s.headDim, positions: positions,
+                                      inverseFrequencies: inverseFrequencies[l])
+            }
+            var attention = Tensor(zeros: [total, s.attentionHeads * s.headDim])
+            k.withBaseAddress { kp in
+                v.withBaseAddress { vp in
+                    q.withBaseAddress { qp in
+                        attention.withMutableBaseAddress { ap in
+                            for (i, sequence) in sequences.enumerated() where counts[i] > 0 {
+                                let row = offsets[i], width = s.keyValueHeads * s.headDim
+                                sequence.cache.write(layer: l, keys: kp + row * width, values: vp + row * width, rows: counts[i])
+                                attend(queries: qp + row * s.attentionHeads * s.headDim, count: counts[i],
+                                       cache: sequence.cache, layer: l, into: ap + row * s.attentionHeads * s.headDim)
+                            }
+                        }
+                    }
+                }
+            }
+            var attended = layer.o(attention, hook: hook)                 // (N, hidden)
+            if spec.sandwichNorms, let post = layer.attentionOutputNorm { attended = norm(attended, post) }
+            Kernels.addInPlace(&x, attended)
+
+            // MLP block: x += [norm_out](down(act(gate(h)) · up(h))), h = norm(x)
+            let h2 = norm(x, layer.mlpNorm)
+            let gate = layer.gate(h2, hook: hook)
+            let up = layer.up(h2, hook: hook)
+            var activated = spec.activation == .silu ? Kernels.silu(gate) : Kernels.gelu(gate)
+            activated = Kernels.multiply(activated, up)
+            var mlp = layer.down(activated, hook: hook)
+            if spec.sandwichNorms, let post = layer.mlpOutputNorm { mlp = norm(mlp, post) }
+            Kernels.addInPlace(&x, mlp)
+        }
+        for (i, sequence) in sequences.enumerated() { sequence.cache.advance(by: counts[i]) }
+
+        return sequences.indices.map { i in
+            let selected: Range<Int>
+            switch rows {
+            case .all: selected = offsets[i]..<offsets[i + 1]
+            case .last: selected = counts[i] > 0 ? (offsets[i + 1] - 1)..<offsets[i + 1] : 0..<0
+            case .none: selected = 0..<0
+            }
+            guard !selected.isEmpty else { return Tensor(zeros: [0, s.vocabularySize]) }
+            var hidden = Tensor(zeros: [selected.count, s.hiddenSize])
+            hidden.withMutableBaseAddress { hp in
+                x.withBaseAddress { hp.update(from: $0 + selected.lowerBound * s.hiddenSize, count: selected.count * s.hiddenSize) }
+            }
+            var logits = weights.outputHead.multiply(batch: norm(hidden, weights.finalNorm))
+            if let cap = spec.finalLogitSoftcap {
+                logits.withUnsafeMutableBufferPointer { buffer in
+                    for j in buffer.indices { buffer[j] = cap * tanhf(buffer[j] / cap) }
+                }
+            }
+            return logits
+        }
+    }
+
+    /// RMSNorm over the last dimension, with Gemma's (1 + w) where the spec says so.
+    private func norm(_ x: Tensor, _ weight: Tensor) -> Tensor {
+        Kernels.rmsNorm(x, weight: weight, eps: spec.rmsNormEpsilon, unitOffset: spec.normAddsOne)
+    }
+
+    /// Causal (and, for sliding layers, windowed) attention of `count` new queries against the cache, whose
+    /// last `count` positions are these queries' own keys. Per head h with KV head g = h / (heads / kv):
+    ///   S = scale · Q_h·K_gᵀ (count × L), masked, softmax by row, out_h = S·V_g (count × d).
+    private func attend(queries: UnsafePointer<Float>, count: Int, cache: KVCache, layer: Int,
+                        into out: UnsafeMutablePointer<Float>)
+    {
+        let s = spec.shape, d = s.headDim
+        let length = cache.count + count
+        let queryWidth = s.attentionHeads * d, keyWidth = s.keyValueHeads * d
+        let groupSize = s.attentionHeads / s.keyValueHeads
+        let window = spec.layers[layer].slidingWindow
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: count * length)
+        defer { scores.deallocate() }
+        for h in 0..<s.attentionHeads {
+            let g = h / groupSize
+            gemm(m: count, n: length, k: d, a: queries + h * d, lda: queryWidth, transA: .none,
+                 b: cache.keys(layer: layer) + g * d, ldb: keyWidth, transB: .transposed,
+                 c: scores, ldc: length, alpha: spec.attentionScale, beta: 0)
+            for t in 0..<count {
+                let position = cache.count + t
+                let first = window.map { max(0, position - $0 + 1) } ?? 0
+                let row = scores + t * length
+                // Softmax over first...position; everything else gets weight 0.
+                var maximum = -Float.infinity
+                for j in first...position { maximum = max(maximum, row[j]) }
+                var sum: Double = 0
+                for j in first...position {
+                    row[j] = expf(row[j] - maximum)
+                    sum += Double(row[j])
+                }
+                let inverse = Float(1 / sum)
+                for j in 0..<length { row[j] = (j >= first && j <= position) ? row[j] * inverse : 0 }
+            }
+            gemm(m: count, n: d, k: length, a: scores, lda: length, transA: .none,
+                 b: cache.values(layer: layer) + g * d, ldb: keyWidth, transB: .none,
+                 c: out + h * d, ldc: queryWidth, alpha: 1, beta: 0)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Reference logits and greedy generations of the real Gemma 3 270M GGUF, from transformers in float32.
+
+transformers loads the GGUF by dequantizing every tensor to f32 (and turning llama.cpp's stored 1 + w norm weights
+back into w), so its outputs are the reference for TinyTune's Gemma 3 forward pass on the same file. Full rows of
+262,144 logits are too large to commit; each position keeps its top 10 and the logits at 64 fixed ids, plus the
+log-sum-exp of the row.
+
+    bash scripts/install-deps.sh        # links models/gemma-3-270m-q4_k_m.gguf
+    /root/.venvs/ref/bin/python scripts/reference/make_gemma3_reference.py   # torch + transformers + gguf
+"""
+import json
+import pathlib
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+root = pathlib.Path(__file__).resolve().parents[2]
+model_path = (root / "models/gemma-3-270m-q4_k_m.gguf").resolve()
+tokenizer = AutoTokenizer.from_pretrained(model_path.parent, gguf_file=model_path.name)
+model = AutoModelForCausalLM.from_pretrained(model_path.parent, gguf_file=model_path.name, torch_dtype=torch.float32)
+model.eval()
+torch.manual_seed(0)
+probe_ids = torch.randint(0, model.config.vocab_size, (64,)).tolist()
+
+prompts = [
+    "The capital of France is",
+    "Question: Which is larger, 37 or 73?\nAnswer:",
+    "def fibonacci(n):\n    ",
+]
+cases = []
+with torch.no_grad():
+    for prompt in prompts:
+        ids = tokenizer(prompt, return_tensors="pt").input_ids
+        logits = model(ids).logits[0].double()
+        positions = []
+        for row in logits:
+            top = torch.topk(row, 10)
+            positions.append({
+                "top_ids": top.indices.tolist(),
+                "top_logits": top.values.tolist(),
+                "probe_logits": row[probe_ids].tolist(),
+                "logsumexp": float(torch.logsumexp(row, 0)),
+            })
+        generated = model.generate(ids, max_new_tokens=24, do_sample=False)[0, ids.shape[1]:].tolist()
+        cases.append({"prompt": prompt, "ids": ids[0].tolist(), "positions": positions, "greedy": generated})
+
+out = root / "Tests/TinyTuneModelTests/Fixtures/gemma3_270m_reference.json"
+out.write_text(json.dumps({
+    "model": "gemma-3-270m-q4_k_m.gguf", "transformers": __import__("transformers").__version__,
+    "torch": torch.__version__, "probe_ids": probe_ids, "cases": cases,
+}))
+print(f"wrote {out} ({out.stat().st_size} bytes)")
+print(json.dumps({"config": model.config.to_dict()}, default=str)[:3000])
