@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTunePluginsTests"),
-        .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTuneCLI"],
+        .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneLoadersTests", resources: [.copy("Fixtures")]),
     ]
 )

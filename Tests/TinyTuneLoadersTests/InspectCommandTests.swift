@@ -52,7 +52,7 @@ struct InspectCommandTests {
         #expect(report["format"] == "safetensors")
         #expect(report["metadata"]?["config.json"]?["model_type"] == "llama")
         #expect(report["tensors"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ==
-                ["model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.norm.weight"])
+                ["lm_head.weight", "model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.norm.weight"])
         let values = try InspectCommand.tensorReport("model.norm.weight", checkpoint, path: path, values: true)
         let expected = try fixtureJSON("sharded_expected.json")["model.norm.weight"]
         #expect(values["values"]?.arrayValue?.compactMap { $0.doubleValue.map { Float($0).bitPattern } } == expected?["f32Bits"]?.bitPatterns)

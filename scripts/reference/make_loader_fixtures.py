@@ -173,7 +173,8 @@ def safetensors_fixtures(rng):
     shard_tensors = [
         {"model.embed_tokens.weight": rng.standard_normal((8, 4)).astype(np.float32),
          "model.layers.0.self_attn.q_proj.weight": rng.standard_normal((4, 4)).astype(np.float16)},
-        {"model.norm.weight": rng.standard_normal((4,)).astype(np.float32)},
+        {"model.norm.weight": rng.standard_normal((4,)).astype(np.float32),
+         "lm_head.weight": rng.standard_normal((8, 4)).astype(np.float32)},
     ]
     weight_map = {}
     for i, tensors in enumerate(shard_tensors):
@@ -186,7 +187,10 @@ def safetensors_fixtures(rng):
     (folder / "config.json").write_text(json.dumps({
         "model_type": "llama", "hidden_size": 4, "intermediate_size": 8, "num_hidden_layers": 1,
         "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 8, "rms_norm_eps": 1e-5,
-        "rope_theta": 10000.0, "tie_word_embeddings": False}, indent=2) + "\n")
+        "rope_theta": 10000.0, "tie_word_embeddings": False, "hidden_act": "silu"}, indent=2) + "\n")
+    (folder / "generation_config.json").write_text(json.dumps({"bos_token_id": 1, "eos_token_id": [2, 3]}) + "\n")
+    (folder / "tokenizer_config.json").write_text(json.dumps(
+        {"bos_token": "<s>", "eos_token": "</s>", "chat_template": "{{ messages[0]['content'] }}"}) + "\n")
     expected_sharded = {k: {"shape": list(v.shape), "f32Bits": f32_bits(v.astype(np.float32))}
                         for t in shard_tensors for k, v in t.items()}
     (OUT / "sharded_expected.json").write_text(json.dumps(expected_sharded, indent=1) + "\n")
