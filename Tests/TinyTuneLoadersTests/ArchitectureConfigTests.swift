@@ -123,7 +123,7 @@ struct ArchitectureConfigTests {
 
     @Test("every Gemma GGUF tensor name maps to a Hugging Face name and back")
     func naming() throws {
-        let file = try GGUFFile(path: realModelPath())
+        let file = try RealModel.file()
         let naming = TensorNaming(family: .gemma3)
         for tensor in file.tensors {
             let hf = try #require(naming.huggingFaceName(forGGUF: tensor.name), "\(tensor.name)")

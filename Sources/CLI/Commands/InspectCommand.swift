@@ -71,19 +71,31 @@ struct InspectCommand: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         var loaded: [String: Tensor] = [:]
         var floats = 0
+        var perType: [String: (values: Int, seconds: Double)] = [:]
         for row in checkpoint.tensorTable {
+            let tensorStart = DispatchTime.now().uptimeNanoseconds
             let tensor = try checkpoint.values(named: row.name).tensor
+            let spent = Double(DispatchTime.now().uptimeNanoseconds - tensorStart) / 1e9
+            perType[row.dtype, default: (0, 0)].values += tensor.count
+            perType[row.dtype, default: (0, 0)].seconds += spent
             floats += tensor.count
             loaded[row.name] = tensor
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let megabytes = Double(floats * 4) / 1_048_576
         if json {
+            let types = perType.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.object([
+                ("values", .int(Int64($0.value.values))), ("seconds", .double($0.value.seconds))])) }
             print(JSONValue.object([("tensors", .int(Int64(loaded.count))), ("f32_megabytes", .double(megabytes)),
-                                    ("open_seconds", .double(openSeconds)), ("load_seconds", .double(seconds))]).serialized())
+                                    ("open_seconds", .double(openSeconds)), ("load_seconds", .double(seconds)),
+                                    ("by_type", .object(types))]).serialized())
         } else {
             print(String(format: "%d tensors, %.1f MB of f32: header %.3f s, dequantize %.3f s on %d cores",
                          loaded.count, megabytes, openSeconds, seconds, ComputeThreads.count))
+            for (type, entry) in perType.sorted(by: { $0.key < $1.key }) {
+                print("  \(type): " + String(format: "%d values in %.3f s (%.0f M values/s)", entry.values, entry.seconds,
+                                                 Double(entry.values) / max(entry.seconds, 1e-9) / 1e6))
+            }
         }
     }
 
