@@ -167,6 +167,20 @@ struct ArchitectureConfigTests {
         let undone = try GGUFTensorConversion.undoRoPEPermutation(heads: 2).apply(to: stored)
         #expect(undone.array == hfRows.flatMap { $0 })
         #expect(throws: TinyTuneError.self) { try GGUFTensorConversion.undoRoPEPermutation(heads: 3).apply(to: stored) }
+
+        // Against llama.cpp's own permute, run by numpy (Fixtures/conventions_expected.json): 4 heads, 2 KV heads.
+        let fixture = try fixtureJSON("conventions_expected.json")
+        let config = try DecoderConfiguration(huggingFace: ["model_type": "llama", "hidden_size": 32, "intermediate_size": 8,
+            "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 4,
+            "rms_norm_eps": 1e-5, "rope_theta": 1e4, "hidden_act": "silu"])
+        for (key, name) in [("q", "blk.0.attn_q.weight"), ("k", "blk.0.attn_k.weight")] {
+            let entry = try #require(fixture[key])
+            let shape = try #require(entry["shape"]?.arrayValue?.compactMap { $0.intValue })
+            let storedBits = try #require(entry["stored"]?.bitPatterns)
+            let stored = Tensor(storedBits.map { Float(bitPattern: $0) }, shape: shape)
+            let conversion = llamaNaming.conversion(forGGUF: name, configuration: config)
+            #expect(try conversion.apply(to: stored).array.map(\.bitPattern) == entry["hf"]?.bitPatterns, "\(name)")
+        }
     }
 }
 

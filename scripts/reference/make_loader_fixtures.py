@@ -18,6 +18,7 @@ Writes (all small; deterministic from numpy's PCG64 with fixed seeds):
                        U8, BOOL) and __metadata__.
   sharded/             config.json, model.safetensors.index.json and two shards.
   safetensors_expected.json   dtype, shape and values (floats as f32 bit patterns after widening).
+  conventions_expected.json   llama Q/K weights and their llama.cpp permutation (convert_hf_to_gguf.py `permute`).
   gemma_samples.json   (with --model) every tensor's name, type and dimensions as gguf-py reads them, and
                        384 dequantized values (256 from the start, 128 from the middle) of the first tensor
                        of each type in the real model.
@@ -196,6 +197,25 @@ def safetensors_fixtures(rng):
     (OUT / "sharded_expected.json").write_text(json.dumps(expected_sharded, indent=1) + "\n")
 
 
+def llama_permute(weights: np.ndarray, n_head: int, n_head_kv: int | None) -> np.ndarray:
+    """llama.cpp convert_hf_to_gguf.py `LlamaModel.permute`, the row order GGUF files store llama Q/K in."""
+    if n_head_kv is not None and n_head != n_head_kv:
+        n_head = n_head_kv
+    return (weights.reshape(n_head, 2, weights.shape[0] // n_head // 2, *weights.shape[1:])
+            .swapaxes(1, 2)
+            .reshape(weights.shape))
+
+
+def convention_fixtures(rng):
+    """Hugging Face llama Q and K weights (4 heads, 2 KV heads, head dim 8) and the same permuted as llama.cpp stores."""
+    q = rng.standard_normal((32, 3)).astype(np.float32)
+    k = rng.standard_normal((16, 3)).astype(np.float32)
+    out = {"heads": 4, "kvHeads": 2,
+           "q": {"shape": list(q.shape), "hf": f32_bits(q), "stored": f32_bits(llama_permute(q, 4, 4))},
+           "k": {"shape": list(k.shape), "hf": f32_bits(k), "stored": f32_bits(llama_permute(k, 4, 2))}}
+    (OUT / "conventions_expected.json").write_text(json.dumps(out) + "\n")
+
+
 def gemma_samples(model: Path):
     reader = gguf.GGUFReader(str(model))
     table = [{"name": t.name, "type": t.tensor_type.name, "dimensions": [int(d) for d in t.shape]}
@@ -222,6 +242,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     gguf_fixtures(np.random.default_rng(20260603))
     safetensors_fixtures(np.random.default_rng(7))
+    convention_fixtures(np.random.default_rng(11))
     if args.model:
         gemma_samples(args.model)
     print("wrote", OUT)
