@@ -38,7 +38,11 @@ public enum CheckpointFile: Sendable {
         if mapped.bytes.starts(with: "GGUF".utf8) {
             self = .gguf(try GGUFFile(file: mapped))
         } else {
-            self = .safetensors(try SafetensorsCheckpoint(path: path), config: nil)
+            do {
+                self = .safetensors(try SafetensorsCheckpoint(path: path), config: nil)
+            } catch let TinyTuneError.invalidFile(errorPath, reason) where !path.hasSuffix(".safetensors") {
+                throw TinyTuneError.invalidFile(path: errorPath, reason: "not GGUF (no \"GGUF\" magic) and not safetensors: \(reason)")
+            }
         }
     }
 

@@ -47,7 +47,9 @@ struct InspectCommand: ParsableCommand {
         if json {
             print(report.serialized())
         } else {
-            print("\(name)  \(report["dtype"]?.excerpt ?? "")  \(report["shape"]?.serialized() ?? "")")
+            var dtype = ""
+            if case let .string(text)? = report["dtype"] { dtype = text }
+            print("\(name)  \(dtype)  \(report["shape"]?.serialized() ?? "")")
             if case .array(let items)? = report["values"] { print(items.map { $0.serialized() }.joined(separator: " ")) }
         }
     }
