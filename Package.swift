@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTunePluginsTests"),
-        .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders"],
+        .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneLoadersTests", resources: [.copy("Fixtures")]),
     ]
 )

@@ -7,6 +7,7 @@ import Foundation
 import Testing
 import TinyTune
 @testable import TinyTuneLoaders
+import TinyTunePlugins
 
 /// Mutation strategies; one or more per iteration.
 enum Mutation: CaseIterable {
@@ -86,5 +87,23 @@ struct FuzzTests {
         }
         #expect(ok + failed == 3000)
         #expect(ok > 100 && failed > 100, "the mutations exercise both paths (ok \(ok), failed \(failed))")
+    }
+
+    @Test("config.json: mutated text parses and decodes or throws a JSON or config error")
+    func configJSON() throws {
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixturePath("sharded/config.json"))))
+        var decoded = 0
+        for iteration in 0..<2000 {
+            let input = mutate(original, seed: 3 &+ UInt64(iteration))
+            do {
+                _ = try DecoderConfiguration(huggingFace: JSONValue.parse(Data(input), source: "config.json"))
+                decoded += 1
+            } catch is JSONParseError {
+            } catch is ConfigError {
+            } catch {
+                Issue.record("seed \(3 &+ UInt64(iteration)): unexpected \(type(of: error)): \(error)")
+            }
+        }
+        #expect(decoded > 10)
     }
 }

@@ -61,6 +61,22 @@ struct GGUFBadInputTests {
         #expect(try gguf.dequantize(named: "b").array == [Float](repeating: 0, count: 8))
     }
 
+    @Test("a type the reader knows but cannot dequantize: the file reads, dequantizing names the type")
+    func unsupportedType() throws {
+        var bytes = header(tensorCount: 1, pairCount: 0) { b in
+            tensorInfo(&b, name: "iq", dims: [32], type: 20, offset: 0)  // IQ4_NL: 32 values in 18 bytes
+            b.pad(to: 32)
+        }
+        bytes += [UInt8](repeating: 0, count: 32)
+        let gguf = try GGUFFile(path: temporaryFile(bytes))
+        let info = try #require(gguf.tensor(named: "iq"))
+        #expect(info.type == .iq4_NL && info.byteCount == 18)
+        #expect { try gguf.dequantize(info) } throws: { error in
+            guard case let TinyTuneError.unsupported(message) = error else { return false }
+            return message.contains("IQ4_NL") && message.contains("\"iq\"")
+        }
+    }
+
     @Test("wrong magic, empty file, unsupported and big-endian versions")
     func magicAndVersion() throws {
         try expectInvalid(Array("GGML0000".utf8), "not a GGUF file")

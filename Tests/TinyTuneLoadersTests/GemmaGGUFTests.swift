@@ -11,7 +11,7 @@ import TinyTune
 struct GemmaGGUFTests {
     @Test("every tensor: name, type and dimensions as gguf-py reads them; shapes follow the metadata")
     func tensorTable() throws {
-        let gguf = try GGUFFile(path: realModelPath())
+        let gguf = try RealModel.file()
         let expected = try #require(try fixtureJSON("gemma_samples.json")["tensors"]?.arrayValue)
         #expect(gguf.tensors.count == expected.count)
         for (info, entry) in zip(gguf.tensors, expected) {
@@ -53,7 +53,7 @@ struct GemmaGGUFTests {
 
     @Test("sampled values of each type equal gguf-py's dequantize")
     func samples() throws {
-        let gguf = try GGUFFile(path: realModelPath())
+        let gguf = try RealModel.file()
         let samples = try #require(try fixtureJSON("gemma_samples.json")["samples"]?.arrayValue)
         #expect(Set(samples.compactMap { $0["type"]?.stringValue }) == Set<String>(["F32", "Q5_0", "Q8_0", "Q4_K", "Q6_K"]))
         for sample in samples {
@@ -70,7 +70,7 @@ struct GemmaGGUFTests {
 
     @Test("a whole small tensor of each quantized type dequantizes to the values sampled from it")
     func wholeTensors() throws {
-        let gguf = try GGUFFile(path: realModelPath())
+        let gguf = try RealModel.file()
         let samples = try #require(try fixtureJSON("gemma_samples.json")["samples"]?.arrayValue)
         for sample in samples where sample["name"]?.stringValue != "token_embd.weight" {
             let name = try #require(sample["name"]?.stringValue)

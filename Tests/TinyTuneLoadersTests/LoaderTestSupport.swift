@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import TinyTune
+import TinyTuneLoaders
 
 /// A file under `Fixtures/` (written by scripts/reference/make_loader_fixtures.py).
 func fixturePath(_ name: String) throws -> String {
@@ -29,6 +30,21 @@ func realModelPath() throws -> String {
         throw TinyTuneError.io(path: path, reason: "missing; run scripts/install-deps.sh")
     }
     return path
+}
+
+/// The real model parsed once for all tests that read it (the header holds 262,144 tokens; parsing it in a debug
+/// build takes seconds).
+enum RealModel {
+    private static let parsed: Result<GGUFFile, any Error> = Result {
+        let path = packageRoot.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf").path
+        return try GGUFFile(path: path)
+    }
+
+    /// The parsed file; fails the calling test with the install hint when the model is missing.
+    static func file() throws -> GGUFFile {
+        _ = try realModelPath()
+        return try parsed.get()
+    }
 }
 
 /// Writes `bytes` to a fresh temporary file and returns its path.

@@ -18,6 +18,10 @@ Writes (all small; deterministic from numpy's PCG64 with fixed seeds):
                        U8, BOOL) and __metadata__.
   sharded/             config.json, model.safetensors.index.json and two shards.
   safetensors_expected.json   dtype, shape and values (floats as f32 bit patterns after widening).
+  tiny_llama.gguf, tiny_llama/, tiny_gemma3.gguf, tiny_gemma3/
+                       the same tiny model twice: a Hugging Face folder and the GGUF llama.cpp's converter
+                       would write (names mapped, llama Q/K permuted, Gemma norms stored as 1 + w).
+  conventions_expected.json   llama Q/K weights and their llama.cpp permutation (convert_hf_to_gguf.py `permute`).
   gemma_samples.json   (with --model) every tensor's name, type and dimensions as gguf-py reads them, and
                        384 dequantized values (256 from the start, 128 from the middle) of the first tensor
                        of each type in the real model.
@@ -173,7 +177,8 @@ def safetensors_fixtures(rng):
     shard_tensors = [
         {"model.embed_tokens.weight": rng.standard_normal((8, 4)).astype(np.float32),
          "model.layers.0.self_attn.q_proj.weight": rng.standard_normal((4, 4)).astype(np.float16)},
-        {"model.norm.weight": rng.standard_normal((4,)).astype(np.float32)},
+        {"model.norm.weight": rng.standard_normal((4,)).astype(np.float32),
+         "lm_head.weight": rng.standard_normal((8, 4)).astype(np.float32)},
     ]
     weight_map = {}
     for i, tensors in enumerate(shard_tensors):
@@ -186,10 +191,124 @@ def safetensors_fixtures(rng):
     (folder / "config.json").write_text(json.dumps({
         "model_type": "llama", "hidden_size": 4, "intermediate_size": 8, "num_hidden_layers": 1,
         "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 8, "rms_norm_eps": 1e-5,
-        "rope_theta": 10000.0, "tie_word_embeddings": False}, indent=2) + "\n")
+        "rope_theta": 10000.0, "tie_word_embeddings": False, "hidden_act": "silu"}, indent=2) + "\n")
+    (folder / "generation_config.json").write_text(json.dumps({"bos_token_id": 1, "eos_token_id": [2, 3]}) + "\n")
+    (folder / "tokenizer_config.json").write_text(json.dumps(
+        {"bos_token": "<s>", "eos_token": "</s>", "chat_template": "{{ messages[0]['content'] }}"}) + "\n")
     expected_sharded = {k: {"shape": list(v.shape), "f32Bits": f32_bits(v.astype(np.float32))}
                         for t in shard_tensors for k, v in t.items()}
     (OUT / "sharded_expected.json").write_text(json.dumps(expected_sharded, indent=1) + "\n")
+
+
+def llama_permute(weights: np.ndarray, n_head: int, n_head_kv: int | None) -> np.ndarray:
+    """llama.cpp convert_hf_to_gguf.py `LlamaModel.permute`, the row order GGUF files store llama Q/K in."""
+    if n_head_kv is not None and n_head != n_head_kv:
+        n_head = n_head_kv
+    return (weights.reshape(n_head, 2, weights.shape[0] // n_head // 2, *weights.shape[1:])
+            .swapaxes(1, 2)
+            .reshape(weights.shape))
+
+
+def convention_fixtures(rng):
+    """Hugging Face llama Q and K weights (4 heads, 2 KV heads, head dim 8) and the same permuted as llama.cpp stores."""
+    q = rng.standard_normal((32, 3)).astype(np.float32)
+    k = rng.standard_normal((16, 3)).astype(np.float32)
+    out = {"heads": 4, "kvHeads": 2,
+           "q": {"shape": list(q.shape), "hf": f32_bits(q), "stored": f32_bits(llama_permute(q, 4, 4))},
+           "k": {"shape": list(k.shape), "hf": f32_bits(k), "stored": f32_bits(llama_permute(k, 4, 2))}}
+    (OUT / "conventions_expected.json").write_text(json.dumps(out) + "\n")
+
+
+def paired_models(rng):
+    """The same tiny llama and gemma3 models twice: a Hugging Face folder (config.json + model.safetensors) and a
+    GGUF file written the way llama.cpp's convert_hf_to_gguf.py writes them (llama: Q/K rows permuted; gemma3:
+    norm weights stored as 1 + w; names mapped to blk.N.*)."""
+    def layer_weights(hidden, heads, kv_heads, head_dim, ffn, gemma):
+        w = {
+            "input_layernorm": (hidden,), "self_attn.q_proj": (heads * head_dim, hidden),
+            "self_attn.k_proj": (kv_heads * head_dim, hidden), "self_attn.v_proj": (kv_heads * head_dim, hidden),
+            "self_attn.o_proj": (hidden, heads * head_dim), "post_attention_layernorm": (hidden,),
+            "mlp.gate_proj": (ffn, hidden), "mlp.up_proj": (ffn, hidden), "mlp.down_proj": (hidden, ffn),
+        }
+        if gemma:
+            w.update({"self_attn.q_norm": (head_dim,), "self_attn.k_norm": (head_dim,),
+                      "pre_feedforward_layernorm": (hidden,), "post_feedforward_layernorm": (hidden,)})
+        return {k: rng.standard_normal(v).astype(np.float32) for k, v in w.items()}
+
+    gguf_layer_names = {  # gguf-py tensor_mapping.py, per family
+        "input_layernorm": "attn_norm", "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k",
+        "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate",
+        "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down", "self_attn.q_norm": "attn_q_norm",
+        "self_attn.k_norm": "attn_k_norm", "pre_feedforward_layernorm": "ffn_norm",
+        "post_feedforward_layernorm": "post_ffw_norm",
+    }
+    for family in ("llama", "gemma3"):
+        gemma = family == "gemma3"
+        hidden, heads, kv_heads, head_dim, ffn, layers, vocab = 8, 2, 1, (6 if gemma else 4), 16, 2, 10
+        hf = {"model.embed_tokens.weight": rng.standard_normal((vocab, hidden)).astype(np.float32),
+              "model.norm.weight": rng.standard_normal((hidden,)).astype(np.float32)}
+        if not gemma:
+            hf["lm_head.weight"] = rng.standard_normal((vocab, hidden)).astype(np.float32)
+        for i in range(layers):
+            for k, v in layer_weights(hidden, heads, kv_heads, head_dim, ffn, gemma).items():
+                hf[f"model.layers.{i}.{k}.weight"] = v
+        folder = OUT / f"tiny_{family}"
+        folder.mkdir(exist_ok=True)
+        save_file(hf, str(folder / "model.safetensors"), {"format": "pt"})
+        config = {"model_type": "gemma3_text" if gemma else "llama", "hidden_size": hidden, "intermediate_size": ffn,
+                  "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": kv_heads,
+                  "head_dim": head_dim, "vocab_size": vocab, "rms_norm_eps": 1e-6 if gemma else 1e-5,
+                  "max_position_embeddings": 128, "rope_theta": 1000000.0 if gemma else 10000.0,
+                  "tie_word_embeddings": gemma}
+        if gemma:
+            config.update({"hidden_activation": "gelu_pytorch_tanh", "query_pre_attn_scalar": head_dim,
+                           "rope_local_base_freq": 10000.0, "sliding_window": 4, "sliding_window_pattern": 6,
+                           "final_logit_softcapping": None, "attn_logit_softcapping": None, "rope_scaling": None})
+        else:
+            config.update({"hidden_act": "silu", "attention_bias": False})
+        (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+        w = gguf.GGUFWriter(str(OUT / f"tiny_{family}.gguf"), arch=family)
+        w.add_block_count(layers)
+        w.add_context_length(128)
+        w.add_embedding_length(hidden)
+        w.add_feed_forward_length(ffn)
+        w.add_head_count(heads)
+        w.add_head_count_kv(kv_heads)
+        w.add_key_length(head_dim)
+        w.add_value_length(head_dim)
+        w.add_layer_norm_rms_eps(config["rms_norm_eps"])
+        w.add_rope_freq_base(config["rope_theta"])
+        w.add_vocab_size(vocab)
+        if gemma:
+            w.add_sliding_window(4)
+        for name, value in hf.items():
+            if name == "model.embed_tokens.weight":
+                out = "token_embd.weight"
+            elif name == "model.norm.weight":
+                out = "output_norm.weight"
+            elif name == "lm_head.weight":
+                out = "output.weight"
+            else:
+                parts = name.split(".")  # model.layers.<i>.<module...>.weight
+                i, module = parts[2], ".".join(parts[3:-1])
+                if module == "post_attention_layernorm":
+                    module_gguf = "post_attention_norm" if gemma else "ffn_norm"
+                else:
+                    module_gguf = gguf_layer_names[module]
+                out = f"blk.{i}.{module_gguf}.weight"
+            data = value
+            if not gemma and name.endswith("q_proj.weight"):
+                data = llama_permute(value, heads, heads)
+            elif not gemma and name.endswith("k_proj.weight"):
+                data = llama_permute(value, heads, kv_heads)
+            if gemma and name.endswith("norm.weight"):
+                data = value + np.float32(1)  # convert_hf_to_gguf.py Gemma3Model: norm_shift
+            w.add_tensor(out, data)
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
 
 
 def gemma_samples(model: Path):
@@ -218,6 +337,8 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     gguf_fixtures(np.random.default_rng(20260603))
     safetensors_fixtures(np.random.default_rng(7))
+    convention_fixtures(np.random.default_rng(11))
+    paired_models(np.random.default_rng(13))
     if args.model:
         gemma_samples(args.model)
     print("wrote", OUT)

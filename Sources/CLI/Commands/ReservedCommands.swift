@@ -13,15 +13,6 @@ private func assembleThenDefer(config: String, mode: RunMode, feature: String, i
     throw TinyTuneError.notAvailableYet(feature: feature, issue: issue)
 }
 
-struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Show a checkpoint's metadata and tensor table (safetensors, folder, GGUF).")
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-    func run() throws {
-        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune inspect`", issue: 3) }
-    }
-}
-
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize", abstract: "Turn text on stdin into token ids (or ids into text with --decode).")

@@ -158,7 +158,8 @@ public struct GGUFFile: Sendable {
     /// Reads one value of `type`; arrays recurse up to `maximumArrayDepth`.
     private static func readValue(_ type: GGUFValueType, _ reader: inout ByteReader, key: String,
                                   depth: Int) throws -> GGUFValue {
-        let what = "the value of metadata \"\(key)\""
+        // Built only when a read fails: arrays call this once per element.
+        var what: String { "the value of metadata \"\(key)\"" }
         switch type {
         case .uint8: return .uint8(try reader.uint8(what))
         case .int8: return .int8(Int8(bitPattern: try reader.uint8(what)))

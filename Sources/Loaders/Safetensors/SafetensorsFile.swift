@@ -150,9 +150,15 @@ public struct SafetensorsFile: Sendable {
                 case .f16: HalfPrecision.f16ToFloat(bytes: bytes, into: out)
                 case .bf16: HalfPrecision.bf16ToFloat(bytes: bytes, into: out)
                 case .f32:
+                    #if _endian(little)
+                    if let source = bytes.baseAddress, let target = out.baseAddress {
+                        UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: bytes.count)
+                    }
+                    #else
                     for i in 0..<out.count {
                         out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                     }
+                    #endif
                 default:  // .f64
                     for i in 0..<out.count {
                         out[i] = Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))

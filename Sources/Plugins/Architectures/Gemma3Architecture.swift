@@ -10,6 +10,11 @@ public struct Gemma3Architecture: Plugin, ModelArchitecture {
     public var shape: DecoderShape { configuration.shape }
 
     public init(options: ArchitectureOptions, context: PluginContext) throws {
-        configuration = options.configuration
+        self.init(configuration: options.configuration)
+    }
+
+    /// From a configuration read from config.json or GGUF metadata.
+    public init(configuration: DecoderConfiguration) {
+        self.configuration = configuration
     }
 }

@@ -9,6 +9,11 @@ public struct LlamaArchitecture: Plugin, ModelArchitecture {
     public var shape: DecoderShape { configuration.shape }
 
     public init(options: ArchitectureOptions, context: PluginContext) throws {
-        configuration = options.configuration
+        self.init(configuration: options.configuration)
+    }
+
+    /// From a configuration read from config.json or GGUF metadata.
+    public init(configuration: DecoderConfiguration) {
+        self.configuration = configuration
     }
 }
