@@ -45,6 +45,6 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
-                    path: "Tests/TinyTunePluginsTests"),
+                    path: "Tests/TinyTunePluginsTests", resources: [.copy("Fixtures")]),
     ]
 )

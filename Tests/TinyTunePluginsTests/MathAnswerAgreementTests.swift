@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TinyTune
+import TinyTunePlugins
+
+/// Agreement with math-verify on the labelled cases of `Fixtures/math_answer_agreement.jsonl`
+/// (written by scripts/reference/make_math_answer_fixtures.py; labels are `verify(parse(gold), parse(completion))`).
+@Suite struct MathAnswerAgreementTests {
+    struct Case {
+        let style: String
+        let kind: String
+        let gold: String
+        let completion: String
+        let label: Bool
+    }
+
+    static func cases() throws -> [Case] {
+        let url = try #require(Bundle.module.url(forResource: "math_answer_agreement", withExtension: "jsonl",
+                                                 subdirectory: "Fixtures"))
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return try text.split(separator: "\n").enumerated().map { index, line in
+            let row = try JSONValue.parse(String(line), source: "math_answer_agreement.jsonl:\(index + 1)")
+            guard case .string(let style)? = row["style"], case .string(let kind)? = row["kind"],
+                  case .string(let gold)? = row["gold"], case .string(let completion)? = row["completion"],
+                  case .bool(let label)? = row["label"] else {
+                throw TinyTuneError.invalidFile(path: url.path, reason: "line \(index + 1) lacks a field")
+            }
+            return Case(style: style, kind: kind, gold: gold, completion: completion, label: label)
+        }
+    }
+
+    @Test(arguments: [
+        ("gsm8k", 0.99),  // GSM8K-style gold `#### 1,234`, completions with distractor numbers
+        ("math", 0.95),   // MATH-style LaTeX gold answers
+    ])
+    func agreesWithMathVerify(style: String, goal: Double) throws {
+        let reward = MathAnswerReward(options: MathAnswerOptions())
+        let cases = try Self.cases().filter { $0.style == style }
+        #expect(cases.count >= 1000)
+        var disagreements: [String: Int] = [:]
+        var examples: [String: String] = [:]
+        for c in cases {
+            let (value, reason) = reward.score(completion: c.completion, gold: c.gold)
+            guard (value == 1) != c.label else { continue }
+            // Kind without the completion template: "fraction/wrong", "answer_is/typo".
+            let parts = c.kind.split(separator: "/")
+            let kind = (parts.count == 3 ? "\(parts[0])/\(parts[2])" : c.kind) + (c.label ? " (math-verify: right)" : " (math-verify: wrong)")
+            disagreements[kind, default: 0] += 1
+            examples[kind] = examples[kind] ?? "gold \(c.gold.split(separator: "\n").last ?? "") | \(c.completion.suffix(90)) | \(reason ?? "")"
+        }
+        let agreement = 1 - Double(disagreements.values.reduce(0, +)) / Double(cases.count)
+        print("math_answer vs math-verify, \(style): \(String(format: "%.2f", agreement * 100))% of \(cases.count) agree")
+        for (kind, count) in disagreements.sorted(by: { $0.value > $1.value }) {
+            print("  \(count) × \(kind): \(examples[kind] ?? "")")
+        }
+        #expect(agreement >= goal)
+    }
+}

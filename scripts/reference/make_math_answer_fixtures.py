@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Labelled answer-checking cases for TinyTune's `math_answer` reward
+(Tests/TinyTunePluginsTests/Fixtures/math_answer_agreement.jsonl).
+
+Usage (a light venv outside the repo):
+    python3 -m venv ~/.venvs/mathref && ~/.venvs/mathref/bin/pip install math-verify numpy
+    ~/.venvs/mathref/bin/python scripts/reference/make_math_answer_fixtures.py [--out PATH] [--count N]
+
+No GSM8K or MATH data can be downloaded here, so the cases are synthesized in the answer styles of those sets:
+  gsm8k  gold `... #### 1,234` (what the dataset stores) and model-like completions that reason through
+         intermediate numbers (distractors) and end with "The answer is N", "#### N", `\\boxed{N}`, "$N", "N%",
+         "N.00", a unit, or just a last number; about half are wrong (off by one, a distractor, a typo).
+  math   MATH-style LaTeX gold answers (fractions, roots, pi, intervals, tuples, degrees, choice letters, mixed
+         numbers, powers, units in \\text{}, percents, polynomials) and completions with an equivalent or a wrong
+         answer, boxed or stated.
+
+Labels come from math-verify (huggingface/Math-Verify), gold first: `verify(parse(gold), parse(completion))`. A bare
+LaTeX gold is wrapped in `$...$`; a GSM8K gold is the number after `####` with its thousands commas removed.
+Every line: {"style", "kind", "gold", "completion", "label"} where `gold` is the dataset's form (the Swift reward
+sees the same text) and `kind` names the generator template, so disagreements can be counted by kind.
+"""
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from math_verify import parse, verify
+
+
+def commas(n: int) -> str:
+    return f"{n:,}"
+
+
+# ----------------------------------------------------------------------------------------------- GSM8K style
+
+NAMES = ["Natalia", "Weng", "Betty", "Julie", "James", "Albert", "Ken", "Alexis", "Tina", "Mark"]
+ITEMS = ["clips", "apples", "books", "marbles", "cookies", "pages", "stickers", "eggs"]
+
+
+def gsm8k_case(rng: random.Random):
+    a, b = rng.randint(2, 90), rng.randint(2, 40)
+    c = rng.randint(2, 12)
+    answer = rng.choice([a + b, a * c, (a + b) * c, a * b * c, a * 37 + b * 111, rng.randint(1000, 250000)])
+    if rng.random() < 0.05:
+        answer = -rng.randint(1, 500)
+    gold_text = f"{a} + {b} = <<{a}+{b}={a + b}>>{a + b}\nThen {c} * {a + b} = {c * (a + b)}\n#### {commas(answer)}"
+    name, item = rng.choice(NAMES), rng.choice(ITEMS)
+    correct = rng.random() < 0.5
+    kind_wrong = ""
+    value = answer
+    if not correct:
+        kind_wrong = rng.choice(["off_by_one", "distractor", "scaled", "typo"])
+        value = {"off_by_one": answer + rng.choice([-1, 1]), "distractor": a + b if a + b != answer else a,
+                 "scaled": answer * 10, "typo": int(str(abs(answer))[::-1] or 0) * (1 if answer >= 0 else -1)}[kind_wrong]
+    shown = rng.choice([str(value), commas(value)]) if abs(value) >= 1000 else str(value)
+    steps = f"{name} has {a} {item} and gets {b} more, so {a} + {b} = {a + b}. Each box holds {c}, and {c} x {a + b} = {c * (a + b)}."
+    style = rng.choice(["answer_is", "hashes", "boxed", "dollars", "last_number", "unit", "decimal", "bold",
+                        "trailing_distractor", "percent", "equation"])
+    ending = {
+        "answer_is": f"The answer is {shown}.",
+        "hashes": f"#### {shown}",
+        "boxed": f"So the final answer is $\\boxed{{{shown}}}$.",
+        "dollars": f"She has ${shown} left.",
+        "last_number": f"Therefore {name} ends with {shown} {item}.",
+        "unit": f"The answer is {shown} {item}.",
+        "decimal": f"The answer is {value}.00",
+        "bold": f"**Answer:** {shown}",
+        "trailing_distractor": f"The answer is {shown}. That is {c} boxes in total.",
+        "percent": f"The answer is {shown}%.",
+        "equation": f"Total = {shown}",
+    }[style]
+    completion = steps + " " + ending
+    return {"style": "gsm8k", "kind": style + ("" if correct else "/" + kind_wrong), "gold": gold_text,
+            "completion": completion, "gold_for_reference": "$" + str(answer) + "$"}
+
+
+# ------------------------------------------------------------------------------------------------ MATH style
+
+def math_cases(rng: random.Random):
+    """(kind, gold LaTeX, [equivalent forms], [wrong forms])."""
+    p, q = rng.randint(1, 12), rng.randint(2, 13)
+    while p % q == 0:
+        p = rng.randint(1, 12)
+    n = rng.randint(2, 9)
+    k = rng.randint(2, 7)
+    lo, hi = sorted(rng.sample(range(-9, 10), 2))
+    x, y = rng.randint(-9, 9), rng.randint(-9, 9)
+    deg = rng.choice([30, 45, 60, 90, 120, 135, 150])
+    letter = rng.choice("ABCDE")
+    whole = rng.randint(1, 5)
+    pct = rng.choice([5, 10, 12.5, 20, 25, 40, 50, 75])
+    e = rng.randint(2, 6)
+    from fractions import Fraction
+    fr = Fraction(p, q)
+    num, den = fr.numerator, fr.denominator
+    dec = num / den
+    cases = [
+        ("fraction", f"\\frac{{{num}}}{{{den}}}",
+         [f"\\frac{{{num}}}{{{den}}}", f"\\dfrac{{{num}}}{{{den}}}", f"{num}/{den}", f"\\frac{{{2 * num}}}{{{2 * den}}}",
+          f"{dec:.6f}".rstrip("0") if len(f"{dec:.6f}".rstrip("0")) < 6 else f"\\tfrac{{{num}}}{{{den}}}"],
+         [f"\\frac{{{den}}}{{{num}}}", f"\\frac{{{num + 1}}}{{{den}}}", f"{round(dec, 1)}"]),
+        ("negative_fraction", f"-\\frac{{{num}}}{{{den}}}",
+         [f"-\\frac{{{num}}}{{{den}}}", f"\\frac{{-{num}}}{{{den}}}", f"-{num}/{den}"],
+         [f"\\frac{{{num}}}{{{den}}}"]),
+        ("sqrt", f"{n}\\sqrt{{{k if k not in (4,) else 3}}}",
+         [f"{n}\\sqrt{{{k if k not in (4,) else 3}}}", f"\\sqrt{{{n * n * (k if k not in (4,) else 3)}}}",
+          f"{n} \\sqrt {k if k not in (4,) else 3}"],
+         [f"{n}\\sqrt{{{(k if k not in (4,) else 3) + 1}}}", f"{n + 1}\\sqrt{{{k if k not in (4,) else 3}}}"]),
+        ("frac_sqrt", f"\\frac{{\\sqrt{{3}}}}{{{n}}}",
+         [f"\\frac{{\\sqrt{{3}}}}{{{n}}}", f"\\frac{{\\sqrt3}}{{{n}}}", f"\\frac{{1}}{{{n}}}\\sqrt{{3}}"],
+         [f"\\frac{{\\sqrt{{2}}}}{{{n}}}", f"\\frac{{3}}{{{n}}}"]),
+        ("pi", f"{n}\\pi", [f"{n}\\pi", f"{n} \\pi", f"\\pi \\cdot {n}"], [f"{n + 1}\\pi", f"{n}"]),
+        ("frac_pi", f"\\frac{{{p}\\pi}}{{{q}}}", [f"\\frac{{{p}\\pi}}{{{q}}}", f"\\frac{{{p}}}{{{q}}}\\pi"],
+         [f"\\frac{{{q}\\pi}}{{{p}}}" if p != q else "2\\pi"]),
+        ("interval", f"({lo}, {hi}]", [f"({lo}, {hi}]", f"\\left({lo},{hi}\\right]"],
+         [f"[{lo}, {hi}]", f"({lo}, {hi + 1}]"]),
+        ("interval_inf", f"(-\\infty, {hi})", [f"(-\\infty, {hi})", f"\\left(-\\infty,{hi}\\right)"],
+         [f"(-\\infty, {hi}]", f"({hi}, \\infty)"]),
+        ("tuple", f"({x}, {y})", [f"({x}, {y})", f"\\left( {x}, {y} \\right)", f"({x},{y})"],
+         [f"({y}, {x})" if x != y else f"({x}, {y + 1})", f"({x}, {y + 1})"]),
+        ("degrees", f"{deg}^\\circ", [f"{deg}^\\circ", f"{deg}", f"{deg}^{{\\circ}}"], [f"{deg + 15}^\\circ"]),
+        ("choice", f"\\text{{({letter})}}", [f"\\text{{({letter})}}", f"({letter})", f"\\textbf{{({letter})}}"],
+         [f"\\text{{({'A' if letter != 'A' else 'B'})}}"]),
+        ("mixed_number", f"{whole}\\frac{{1}}{{2}}", [f"{whole}\\frac{{1}}{{2}}", f"\\frac{{{2 * whole + 1}}}{{2}}", f"{whole}.5"],
+         [f"{whole}"]),
+        ("power", f"10^{e}", [f"10^{e}", f"10^{{{e}}}", f"{10 ** e}"], [f"10^{e + 1}", f"{10 * e}"]),
+        ("unit", f"{n * 5}\\text{{ cm}}", [f"{n * 5}\\text{{ cm}}", f"{n * 5}", f"{n * 5} \\mbox{{cm}}"],
+         [f"{n * 5 + 1}\\text{{ cm}}"]),
+        ("percent", f"{pct}\\%", [f"{pct}\\%", f"{pct}"], [f"{pct + 1}\\%"]),
+        ("decimal", f"{dec:.2f}", [f"{dec:.2f}", f"{dec:.2f}0"], [f"{dec + 0.01:.2f}"]),
+        ("integer", f"{x * 7}", [f"{x * 7}", f"{x * 7}.0"], [f"{x * 7 + 1}"]),
+        ("polynomial", f"x^2+{n}x+{k}", [f"x^2+{n}x+{k}", f"x^2 + {n}x + {k}", f"{k}+{n}x+x^2"],
+         [f"x^2+{n}x-{k}", f"x^2+{k}x+{n}" if n != k else f"x^2+{n}x"]),
+        ("linear_equation", f"y = {n}x + {k}", [f"y = {n}x + {k}", f"y={n}x+{k}"], [f"y = {k}x + {n}" if n != k else f"y = {n}x"]),
+        ("sqrt_sum", f"{n}+\\sqrt{{{k if k != 4 else 5}}}", [f"{n}+\\sqrt{{{k if k != 4 else 5}}}", f"\\sqrt{{{k if k != 4 else 5}}}+{n}"],
+         [f"{n}-\\sqrt{{{k if k != 4 else 5}}}"]),
+        ("set", f"\\{{{lo}, {hi}\\}}", [f"\\{{{lo}, {hi}\\}}", f"{lo}, {hi}"], [f"\\{{{lo}, {hi + 1}\\}}"]),
+    ]
+    return cases
+
+
+def math_case(rng: random.Random):
+    kind, gold, good, bad = rng.choice(math_cases(rng))
+    correct = rng.random() < 0.55
+    answer = rng.choice(good if correct else bad)
+    template = rng.choice(["boxed", "boxed_inline", "final_answer", "answer_is", "boxed_then_text"])
+    lead = rng.choice(["We simplify the expression step by step.", "Let $t = 3$. Then $2t + 1 = 7$.",
+                       "Using the formula $A = \\frac{1}{2}bh$, we compute.", "Note that $4^2 = 16$ and $3 \\cdot 5 = 15$."])
+    completion = {
+        "boxed": f"{lead} Therefore, the answer is $\\boxed{{{answer}}}$.",
+        "boxed_inline": f"{lead}\n\\[\\boxed{{{answer}}}\\]",
+        "final_answer": f"{lead}\nFinal Answer: The final answer is ${answer}$. I hope it is correct.",
+        "answer_is": f"{lead} So the answer is ${answer}$.",
+        "boxed_then_text": f"{lead} We get $\\boxed{{{answer}}}$, as required for $n = 2$.",
+    }[template]
+    return {"style": "math", "kind": f"{kind}/{template}/{'equivalent' if correct else 'wrong'}", "gold": gold,
+            "completion": completion, "gold_for_reference": "$" + gold + "$"}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[2]
+                                             / "Tests/TinyTunePluginsTests/Fixtures/math_answer_agreement.jsonl"))
+    parser.add_argument("--count", type=int, default=2000, help="cases per style (the fixture stays under 1 MB)")
+    args = parser.parse_args()
+    rng = random.Random(20260207)
+    rows = [gsm8k_case(rng) for _ in range(args.count)] + [math_case(rng) for _ in range(args.count)]
+    with open(args.out, "w") as out:
+        for row in rows:
+            reference_gold = row.pop("gold_for_reference")
+            row["label"] = bool(verify(parse(reference_gold), parse(row["completion"])))
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    positives = {s: sum(r["label"] for r in rows if r["style"] == s) for s in ("gsm8k", "math")}
+    print(f"wrote {len(rows)} cases to {args.out}; math-verify says correct: {positives}")
+
+
+if __name__ == "__main__":
+    main()
