@@ -53,7 +53,7 @@ import TinyTunePlugins
         // (completion, text the reason must contain)
         ("I do not know.", "no answer found"),                                    // nothing to extract
         ("", "no answer found"),                                                   // empty completion
-        ("The answer is $\\boxed{\\foo{}}$ for sure", "cannot read the answer"),   // unreadable boxed content, no number
+        ("So $\\boxed{(((}$ for sure", "cannot read the answer"),               // unreadable boxed content, no number
         ("The answer is 8.", "answer \"8\" (answer_is) differs from the gold \"7\""), // wrong answer
     ])
     func explainsWhy(completion: String, reason: String) {

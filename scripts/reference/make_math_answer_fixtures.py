@@ -56,7 +56,9 @@ def gsm8k_case(rng: random.Random):
     shown = rng.choice([str(value), commas(value)]) if abs(value) >= 1000 else str(value)
     steps = f"{name} has {a} {item} and gets {b} more, so {a} + {b} = {a + b}. Each box holds {c}, and {c} x {a + b} = {c * (a + b)}."
     style = rng.choice(["answer_is", "hashes", "boxed", "dollars", "last_number", "unit", "decimal", "bold",
-                        "trailing_distractor", "percent", "equation"])
+                        "trailing_distractor", "percent", "equation", "answer_is_expression", "boxed_unit",
+                        "two_boxed", "trailing_sentence", "hashes_dollar", "answer_colon", "approximately",
+                        "cents", "bold_number", "rate", "words_then_number"])
     ending = {
         "answer_is": f"The answer is {shown}.",
         "hashes": f"#### {shown}",
@@ -69,6 +71,17 @@ def gsm8k_case(rng: random.Random):
         "trailing_distractor": f"The answer is {shown}. That is {c} boxes in total.",
         "percent": f"The answer is {shown}%.",
         "equation": f"Total = {shown}",
+        "answer_is_expression": f"The answer is {c} x {a + b} - {c * (a + b) - value} = {shown}.",
+        "boxed_unit": f"So the answer is $\\boxed{{{shown} \\text{{ {item}}}}}$.",
+        "two_boxed": f"First I got $\\boxed{{{a}}}$, but correcting the count gives $\\boxed{{{shown}}}$.",
+        "trailing_sentence": f"So {name} has {shown} {item} left. {name} gave away {b} of them on day {c}.",
+        "hashes_dollar": f"#### ${shown}",
+        "answer_colon": f"Answer:{shown}",
+        "approximately": f"The answer is approximately {value}.0",
+        "cents": f"The total cost is ${value}.50.",
+        "bold_number": f"Adding it all up gives **{shown}**.",
+        "rate": f"The answer is {shown} {item} per {c} days.",
+        "words_then_number": f"The answer is {shown}, which is {c} more than {name}'s friend.",
     }[style]
     completion = steps + " " + ending
     return {"style": "gsm8k", "kind": style + ("" if correct else "/" + kind_wrong), "gold": gold_text,
@@ -136,6 +149,19 @@ def math_cases(rng: random.Random):
         ("sqrt_sum", f"{n}+\\sqrt{{{k if k != 4 else 5}}}", [f"{n}+\\sqrt{{{k if k != 4 else 5}}}", f"\\sqrt{{{k if k != 4 else 5}}}+{n}"],
          [f"{n}-\\sqrt{{{k if k != 4 else 5}}}"]),
         ("set", f"\\{{{lo}, {hi}\\}}", [f"\\{{{lo}, {hi}\\}}", f"{lo}, {hi}"], [f"\\{{{lo}, {hi + 1}\\}}"]),
+        ("inverse_sqrt", "\\frac{\\sqrt{2}}{2}", ["\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}", "\\sqrt{2}/2", "\\frac{\\sqrt2}2"],
+         ["\\sqrt{2}", "\\frac{1}{2}"]),
+        ("pi_slash", f"\\frac{{\\pi}}{{{n}}}", [f"\\pi/{n}", f"\\frac{{\\pi}}{{{n}}}", f"\\frac{{1}}{{{n}}}\\pi"],
+         [f"\\pi/{n + 1}", f"{round(3.14159 / n, 2)}"]),
+        ("interval_in", f"[{lo}, {hi})", [f"x \\in [{lo}, {hi})", f"[{lo},{hi})"], [f"x \\in ({lo}, {hi})"]),
+        ("assignment", f"{x * 3}", [f"x = {x * 3}", f"x={x * 3}"], [f"x = {x * 3 + 2}"]),
+        ("power_braces", f"2^{{{e + 4}}}", [f"2^{{{e + 4}}}", f"{2 ** (e + 4)}"], [f"2^{{{e + 5}}}", f"{2 * (e + 4)}"]),
+        ("money", f"\\${n * 12}.50", [f"\\${n * 12}.50", f"{n * 12}.5", f"\\${n * 12}.5"], [f"\\${n * 12}.05"]),
+        ("area_unit", f"{n * n}\\text{{ cm}}^2", [f"{n * n}\\text{{ cm}}^2", f"{n * n}"], [f"{n * n + n}\\text{{ cm}}^2"]),
+        ("word", rng.choice(["\\text{Monday}", "\\text{even}", "\\text{no}"]), ["\\text{Monday}", "Monday", "\\text{even}", "\\text{no}"], ["\\text{Tuesday}", "\\text{odd}", "\\text{yes}"]),
+        ("variable_fraction", f"\\frac{{{n}x}}{{{k}}}", [f"\\frac{{{n}x}}{{{k}}}", f"\\frac{{{n}}}{{{k}}}x", f"{n}x/{k}"],
+         [f"\\frac{{{k}x}}{{{n}}}" if n != k else f"\\frac{{x}}{{{k}}}"]),
+        ("negative_power", f"10^{{-{e}}}", [f"10^{{-{e}}}", f"0.{'0' * (e - 1)}1", f"\\frac{{1}}{{10^{e}}}"], [f"10^{{{e}}}", f"-10^{{{e}}}"]),
     ]
     return cases
 

@@ -38,6 +38,8 @@ public struct MathAnswerComparator: Sendable {
             return o1 == o2 && c1 == c2 && a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         case let (.set(a), .set(b)):
             return sameMembers(a, b)
+        case let (.text(a), .text(b)):
+            return a == b
         default:
             return false
         }

@@ -116,10 +116,16 @@ public enum MathAnswerExtractor {
             while j < chars.count, chars[j] != "$" { j += 1 }
             return String(chars[open..<min(j, chars.count)])
         }
+        // Plain text: up to the end of the sentence, a ", " or the first word ("18 apples per day" → "18").
         var end = i
         while end < chars.count, !chars[end].isNewline {
+            let c = chars[end]
+            let next: Character = end + 1 < chars.count ? chars[end + 1] : " "
             // A period ends the sentence unless it sits inside a number (18.5).
-            if chars[end] == ".", end + 1 == chars.count || !(chars[end + 1].isASCII && chars[end + 1].isNumber) { break }
+            if c == ".", !(next.isASCII && next.isNumber) { break }
+            if c == ",", next == " " || next == "\n" { break }
+            if c.isASCII, c.isLetter, next.isASCII, next.isLetter, end > i, chars[end - 1] != "\\",
+               !(chars[end - 1].isASCII && chars[end - 1].isLetter), end > i { break }
             end += 1
         }
         return String(chars[i..<end])

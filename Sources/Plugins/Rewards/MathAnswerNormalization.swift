@@ -14,6 +14,8 @@ public enum MathAnswerValue: Sendable, Equatable {
     case set([MathExpression])
     /// A multiple-choice letter: `(B)`, `\text{(B)}`, `\textbf{B}`.
     case choice(Character)
+    /// A word answer (`\text{Monday}`, `even`) when nothing mathematical could be read: lowercase, no spaces.
+    case text(String)
 }
 
 /// Reads answers into `MathAnswerValue`s.
@@ -24,21 +26,29 @@ public enum MathAnswerNormalizer {
     /// Every reading of `text` (empty when nothing could be read).
     public static func values(of text: String) -> [MathAnswerValue] {
         let cleaned = clean(text)
-        guard !cleaned.isEmpty else { return [] }
         var readings: [MathAnswerValue] = []
         if let letter = choiceLetter(cleaned) { readings.append(.choice(letter)) }
         readings += structured(cleaned)
         if cleaned.contains("%") {
             readings += structured(cleaned.replacingOccurrences(of: "%", with: ""))
         }
+        if readings.isEmpty, let words = textReading(text) { readings.append(.text(words)) }
         return readings
+    }
+
+    /// `\text{Monday}.` → `monday`: letters and digits only, lowercased; nil without a letter.
+    private static func textReading(_ text: String) -> String? {
+        var s = text
+        for wrapper in wrappers { s = unwrap(wrapper, in: s) }
+        let kept = s.lowercased().filter { ($0.isLetter || $0.isNumber) && $0.isASCII }
+        return kept.contains(where: \.isLetter) ? kept : nil
     }
 
     // MARK: - Cleaning
 
     private static let removed = [
         "\\left", "\\right", "\\displaystyle", "\\!", "\\,", "\\;", "\\:", "\\ ", "\\quad", "\\qquad",
-        "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\big", "\\Big", "$", "\\(", "\\)", "\\[", "\\]",
+        "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\big", "\\Big", "\\$", "$", "\\(", "\\)", "\\[", "\\]",
     ]
     private static let replaced: [(String, String)] = [
         ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\cfrac", "\\frac"),
@@ -62,6 +72,9 @@ public enum MathAnswerNormalizer {
         for word in removed { s = s.replacingOccurrences(of: word, with: word == "\\ " ? " " : "") }
         for (from, to) in replaced { s = s.replacingOccurrences(of: from, with: to) }
         s = s.replacingOccurrences(of: "\\\\", with: " ")
+        // A unit's power goes with the unit: `36\text{ cm}^2` is 36.
+        s = s.replacingOccurrences(of: #"(?<![\\A-Za-z])([A-Za-z]{2,})\s*\^\s*(\{\d+\}|\d)"#, with: "$1",
+                                   options: .regularExpression)
         s = dropWords(s)
         s = removeThousandsSeparators(s)
         s = dropAssignment(s)
