@@ -42,6 +42,16 @@ import TinyTunePlugins
         ("So $\\boxed{1.0000001}$.", "1", 1),                                               // within 1e-6 relative
         ("So $\\boxed{1.001}$.", "1", 0),                                                   // outside the tolerance
         ("So $\\boxed{10000001}$.", "10000000", 0),                                         // integers compare exactly
+        ("Hence\n$$\n\\frac{5}{7}x\n$$\nis the answer.", "\\frac{5x}{7}", 1),              // last display-math span
+        ("She paid $5 and got $3 back.", "#### 3", 1),                                       // dollars are not a math span
+        ("Let $t = 3$. So the total is 12 apples.", "#### 12", 1),                            // a number after the last span wins
+        ("The answer is a lot, i.e. 240.", "#### 240", 1),                                    // no number after "answer is"
+        ("So $\\boxed{(-\\infty, 1) \\cup (2, \\infty)}$.", "(2,\\infty)\\cup(-\\infty,1)", 1),  // union, any order
+        ("So $\\boxed{(-\\infty, 1] \\cup (2, \\infty)}$.", "(-\\infty,1)\\cup(2,\\infty)", 0),  // union, other bracket
+        ("$\\boxed{\\begin{pmatrix} 1 \\\\ -2 \\end{pmatrix}}$", "\\begin{pmatrix}1\\\\-2\\end{pmatrix}", 1),  // column vector
+        ("$\\boxed{\\begin{pmatrix} -2 \\\\ 1 \\end{pmatrix}}$", "\\begin{pmatrix}1\\\\-2\\end{pmatrix}", 0),  // entries swapped
+        ("The answer is $\\text{Monday}$.", "\\text{Monday}", 1),                            // word answer
+        ("So $\\boxed{.5}$.", "\\frac{1}{2}", 1),                                           // leading point
     ])
     func scores(completion: String, gold: String, expected: Double) {
         let (value, reason) = reward.score(completion: completion, gold: gold)

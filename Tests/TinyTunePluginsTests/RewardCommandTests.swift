@@ -16,7 +16,7 @@ import TinyTunePlugins
         // (input line, output line)
         (##"{"completion": "3 + 4 = 7. The answer is 7.", "answer": "7"}"##, #"{"reward":1.0,"reason":null}"#),  // right
         (#"{"completion": "I am not sure.", "answer": "7"}"#,
-         #"{"reward":0.0,"reason":"no answer found (tried boxed, gsm8k, answer_is, last_number)"}"#),                  // nothing to read
+         #"{"reward":0.0,"reason":"no answer found (tried boxed, gsm8k, answer_is, latex, last_number)"}"#),                  // nothing to read
         (#"{"completion": "\\boxed{8}", "answer": "7", "prompt": "q"}"#,
          #"{"reward":0.0,"reason":"answer \"8\" (boxed) differs from the gold \"7\""}"#),                              // wrong
         (#"{"completion": "7"}"#, #"{"reward":null,"reason":"no gold answer in column \"answer\""}"#),               // no gold

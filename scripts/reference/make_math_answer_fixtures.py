@@ -58,7 +58,9 @@ def gsm8k_case(rng: random.Random):
     style = rng.choice(["answer_is", "hashes", "boxed", "dollars", "last_number", "unit", "decimal", "bold",
                         "trailing_distractor", "percent", "equation", "answer_is_expression", "boxed_unit",
                         "two_boxed", "trailing_sentence", "hashes_dollar", "answer_colon", "approximately",
-                        "cents", "bold_number", "rate", "words_then_number"])
+                        "cents", "bold_number", "rate", "words_then_number", "double_check", "answer_is_dollar",
+                        "latex_inline", "answer_is_colon_space", "so_total", "comma_list_end", "negative_words",
+                        "spelled_out"])
     ending = {
         "answer_is": f"The answer is {shown}.",
         "hashes": f"#### {shown}",
@@ -82,6 +84,14 @@ def gsm8k_case(rng: random.Random):
         "bold_number": f"Adding it all up gives **{shown}**.",
         "rate": f"The answer is {shown} {item} per {c} days.",
         "words_then_number": f"The answer is {shown}, which is {c} more than {name}'s friend.",
+        "double_check": f"So {name} needs {shown} {item}. Let me double check: {c} x {a + b} = {c * (a + b)}.",
+        "answer_is_dollar": f"The answer is: ${shown}",
+        "latex_inline": f"Therefore the total is \\({shown}\\).",
+        "answer_is_colon_space": f"Final answer: {shown}",
+        "so_total": f"In total: {a} + {b} + {c} = {shown}",
+        "comma_list_end": f"The numbers were {a}, {b}, and {c}, so the answer is {shown}",
+        "negative_words": f"{name} is short by {shown} {item}.",
+        "spelled_out": f"The answer is {'twelve' if value == 12 else 'a lot'}, i.e. {shown}.",
     }[style]
     completion = steps + " " + ending
     return {"style": "gsm8k", "kind": style + ("" if correct else "/" + kind_wrong), "gold": gold_text,
@@ -161,6 +171,16 @@ def math_cases(rng: random.Random):
         ("word", rng.choice(["\\text{Monday}", "\\text{even}", "\\text{no}"]), ["\\text{Monday}", "Monday", "\\text{even}", "\\text{no}"], ["\\text{Tuesday}", "\\text{odd}", "\\text{yes}"]),
         ("variable_fraction", f"\\frac{{{n}x}}{{{k}}}", [f"\\frac{{{n}x}}{{{k}}}", f"\\frac{{{n}}}{{{k}}}x", f"{n}x/{k}"],
          [f"\\frac{{{k}x}}{{{n}}}" if n != k else f"\\frac{{x}}{{{k}}}"]),
+        ("union", f"(-\\infty, {lo}) \\cup ({hi}, \\infty)",
+         [f"(-\\infty, {lo}) \\cup ({hi}, \\infty)", f"(-\\infty,{lo})\\cup({hi},\\infty)"],
+         [f"(-\\infty, {lo}] \\cup [{hi}, \\infty)", f"({lo}, {hi})"]),
+        ("pmatrix", f"\\begin{{pmatrix}} {x} \\\\ {y} \\end{{pmatrix}}",
+         [f"\\begin{{pmatrix}} {x} \\\\ {y} \\end{{pmatrix}}", f"\\begin{{pmatrix}}{x}\\\\{y}\\end{{pmatrix}}"],
+         [f"\\begin{{pmatrix}} {y} \\\\ {x} \\end{{pmatrix}}" if x != y else f"\\begin{{pmatrix}} {x} \\\\ {y + 1} \\end{{pmatrix}}"]),
+        ("sqrt_simplify", f"{n}\\sqrt{{2}}", [f"\\sqrt{{{2 * n * n}}}", f"{n}\\sqrt2", f"{n}\\sqrt{{2}}"], [f"\\sqrt{{{2 * n}}}", f"{n}\\sqrt{{3}}"]),
+        ("rationalized", "-\\frac{\\sqrt{3}}{3}", ["-\\frac{1}{\\sqrt{3}}", "-\\frac{\\sqrt3}{3}", "\\frac{-\\sqrt{3}}{3}"], ["\\frac{\\sqrt{3}}{3}", "-\\sqrt{3}"]),
+        ("leading_point", f"0.{n}", [f".{n}", f"0.{n}", f"\\frac{{{n}}}{{10}}"], [f"{n}", f"0.0{n}"]),
+        ("multiple_answers", f"{lo}, {hi}", [f"{lo}, {hi}", f"{hi}, {lo}", f"x = {lo}, {hi}"], [f"{lo}", f"{lo}, {hi + 1}"]),
         ("negative_power", f"10^{{-{e}}}", [f"10^{{-{e}}}", f"0.{'0' * (e - 1)}1", f"\\frac{{1}}{{10^{e}}}"], [f"10^{{{e}}}", f"-10^{{{e}}}"]),
     ]
     return cases
@@ -170,7 +190,8 @@ def math_case(rng: random.Random):
     kind, gold, good, bad = rng.choice(math_cases(rng))
     correct = rng.random() < 0.55
     answer = rng.choice(good if correct else bad)
-    template = rng.choice(["boxed", "boxed_inline", "final_answer", "answer_is", "boxed_then_text"])
+    template = rng.choice(["boxed", "boxed_inline", "final_answer", "answer_is", "boxed_then_text", "two_boxed",
+                           "display_math"])
     lead = rng.choice(["We simplify the expression step by step.", "Let $t = 3$. Then $2t + 1 = 7$.",
                        "Using the formula $A = \\frac{1}{2}bh$, we compute.", "Note that $4^2 = 16$ and $3 \\cdot 5 = 15$."])
     completion = {
@@ -179,6 +200,8 @@ def math_case(rng: random.Random):
         "final_answer": f"{lead}\nFinal Answer: The final answer is ${answer}$. I hope it is correct.",
         "answer_is": f"{lead} So the answer is ${answer}$.",
         "boxed_then_text": f"{lead} We get $\\boxed{{{answer}}}$, as required for $n = 2$.",
+        "two_boxed": f"{lead} A first attempt gives $\\boxed{{7}}$, which is wrong; redoing it, $\\boxed{{{answer}}}$.",
+        "display_math": f"{lead} Hence\n$$\n{answer}\n$$\nis the answer.",
     }[template]
     return {"style": "math", "kind": f"{kind}/{template}/{'equivalent' if correct else 'wrong'}", "gold": gold,
             "completion": completion, "gold_for_reference": "$" + gold + "$"}

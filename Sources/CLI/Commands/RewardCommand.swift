@@ -7,7 +7,7 @@ import TinyTune
 ///     $ echo '{"completion": "so 3 + 4 = 7. The answer is 7.", "answer": "#### 7"}' | tinytune reward --jsonl
 ///     {"reward":1.0,"reason":null}
 ///     $ echo '{"completion": "no idea", "answer": "7"}' | tinytune reward --type math_answer --jsonl
-///     {"reward":0.0,"reason":"no answer found (tried boxed, gsm8k, answer_is, last_number)"}
+///     {"reward":0.0,"reason":"no answer found (tried boxed, gsm8k, answer_is, latex, last_number)"}
 ///
 /// Each input line is a JSON object with `completion`, an optional `prompt`, and any other fields, passed to the
 /// reward as dataset columns (`answer` for `math_answer`). Each output line has the `reward` (null: not applicable)

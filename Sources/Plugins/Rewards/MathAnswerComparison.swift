@@ -40,6 +40,18 @@ public struct MathAnswerComparator: Sendable {
             return sameMembers(a, b)
         case let (.text(a), .text(b)):
             return a == b
+        case let (.union(a), .union(b)):
+            guard a.count == b.count, a.count <= 64 else { return false }
+            var unused = Array(b.indices)
+            for x in a {
+                guard let match = unused.firstIndex(where: { equal(x, b[$0]) }) else { return false }
+                unused.remove(at: match)
+            }
+            return true
+        case let (.matrix(a), .matrix(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { r, s in
+                r.count == s.count && zip(r, s).allSatisfy { equal($0, $1) }
+            }
         default:
             return false
         }

@@ -24,6 +24,7 @@ public enum MathAnswerExtractor {
             case .boxed: found = lastBoxed(chars)
             case .gsm8k: found = afterHashes(chars)
             case .answer_is: found = afterAnswerIs(chars)
+            case .latex: found = lastMathSpan(chars)
             case .last_number: found = lastNumber(chars)
             }
             if let found, !found.trimmingWhitespace().isEmpty {
@@ -128,7 +129,50 @@ public enum MathAnswerExtractor {
                !(chars[end - 1].isASCII && chars[end - 1].isLetter), end > i { break }
             end += 1
         }
-        return String(chars[i..<end])
+        let answer = String(chars[i..<end]).trimmingWhitespace()
+        // Plain text must hold a number or a choice letter ("the answer is a lot, i.e. 240" is not an answer).
+        let bare = answer.filter { $0 != "(" && $0 != ")" }
+        guard answer.contains(where: isDigit) || answer.contains("\\") || (bare.count == 1 && "ABCDE".contains(bare))
+        else { return nil }
+        return answer
+    }
+
+    // MARK: - last math span
+
+    /// The content of the last `$$...$$`, `\[...\]`, `\(...\)` or `$...$` span, if no digit follows it and it holds
+    /// no plain words (so "$5 and got $3" is read as prices, not as a span).
+    static func lastMathSpan(_ chars: [Character]) -> String? {
+        var spans: [Range<Int>] = []
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
+            var close: [Character]?
+            var open = 0
+            if c == "$", next == "$" { close = ["$", "$"]; open = 2 }
+            else if c == "$" { close = ["$"]; open = 1 }
+            else if c == "\\", next == "[" { close = ["\\", "]"]; open = 2 }
+            else if c == "\\", next == "(" { close = ["\\", ")"]; open = 2 }
+            else if c == "\\" { i += 2; continue }  // an escaped character such as \$
+            guard let closing = close else { i += 1; continue }
+            var j = i + open
+            while j + closing.count <= chars.count, !chars[j..<(j + closing.count)].elementsEqual(closing) {
+                j += chars[j] == "\\" && closing != ["\\", "]"] && closing != ["\\", ")"] ? 2 : 1
+            }
+            guard j + closing.count <= chars.count else { break }
+            spans.append((i + open)..<j)
+            i = j + closing.count
+        }
+        guard let last = spans.last else { return nil }
+        if chars[(last.upperBound)...].contains(where: isDigit) { return nil }
+        let content = String(chars[last])
+        // Plain words outside \text{...} and command names mean prose between two dollar signs.
+        let stripped = content
+            .replacingOccurrences(of: #"\\(text|mbox|textbf|mathrm|textnormal)\{[^{}]*\}|\{[pbv]?matrix\}"#, with: " ",
+                                  options: .regularExpression)
+            .replacingOccurrences(of: #"\\[A-Za-z]+"#, with: " ", options: .regularExpression)
+        if stripped.range(of: #"[A-Za-z]{2,}"#, options: .regularExpression) != nil { return nil }
+        return content
     }
 
     // MARK: - last number

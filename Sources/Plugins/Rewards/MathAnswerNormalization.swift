@@ -16,6 +16,10 @@ public enum MathAnswerValue: Sendable, Equatable {
     case choice(Character)
     /// A word answer (`\text{Monday}`, `even`) when nothing mathematical could be read: lowercase, no spaces.
     case text(String)
+    /// A union of intervals `(-\infty, 1) \cup (2, \infty)`: order does not count.
+    case union([MathAnswerValue])
+    /// `\begin{pmatrix} 1 \\ 2 \end{pmatrix}` (or bmatrix): rows of entries.
+    case matrix([[MathExpression]])
 }
 
 /// Reads answers into `MathAnswerValue`s.
@@ -25,7 +29,17 @@ public enum MathAnswerValue: Sendable, Equatable {
 public enum MathAnswerNormalizer {
     /// Every reading of `text` (empty when nothing could be read).
     public static func values(of text: String) -> [MathAnswerValue] {
+        if let matrix = matrix(text) { return [matrix] }
         let cleaned = clean(text)
+        let pieces = cleaned.components(separatedBy: "\\cup")
+        if pieces.count > 1 {
+            var parts: [MathAnswerValue] = []
+            for piece in pieces {
+                guard let reading = structured(piece).first else { return [] }
+                parts.append(reading)
+            }
+            return [.union(parts)]
+        }
         var readings: [MathAnswerValue] = []
         if let letter = choiceLetter(cleaned) { readings.append(.choice(letter)) }
         readings += structured(cleaned)
@@ -144,6 +158,25 @@ public enum MathAnswerNormalizer {
     }
 
     // MARK: - Readings
+
+    /// The entries of a `pmatrix`/`bmatrix` (rows split at `\\`, columns at `&`), or nil.
+    private static func matrix(_ text: String) -> MathAnswerValue? {
+        guard let begin = text.range(of: #"\\begin\{[pbv]?matrix\}"#, options: .regularExpression),
+              let end = text.range(of: #"\\end\{[pbv]?matrix\}"#, options: .regularExpression),
+              begin.upperBound <= end.lowerBound else { return nil }
+        var rows: [[MathExpression]] = []
+        for row in text[begin.upperBound..<end.lowerBound].components(separatedBy: "\\\\") {
+            let cells = row.components(separatedBy: "&").map { clean($0) }
+            if cells.allSatisfy(\.isEmpty) { continue }
+            var parsed: [MathExpression] = []
+            for cell in cells {
+                guard let e = try? MathExpression.parse(cell) else { return nil }
+                parsed.append(e)
+            }
+            rows.append(parsed)
+        }
+        return rows.isEmpty ? nil : .matrix(rows)
+    }
 
     /// `(B)`, `B)` or `B` alone: a choice letter A–E.
     private static func choiceLetter(_ s: String) -> Character? {

@@ -6,7 +6,7 @@ public struct MathAnswerOptions: PluginOptions {
     public let answerField: String
     /// Relative tolerance of numeric comparison (integers compare exactly). Default 1e-6.
     public let tolerance: Double
-    /// Where to look for the model's final answer, tried in order. Default: all four, in the order shown.
+    /// Where to look for the model's final answer, tried in order. Default: all five, in the order shown.
     public let extraction: [Extraction]
 
     public enum Extraction: String, OptionEnum {
@@ -16,6 +16,8 @@ public struct MathAnswerOptions: PluginOptions {
         case gsm8k
         /// "The answer is ...".
         case answer_is
+        /// The last math span (`$$...$$`, `\[...\]`, `\(...\)`, `$...$`) when no number follows it.
+        case latex
         /// The last number in the text.
         case last_number
     }
