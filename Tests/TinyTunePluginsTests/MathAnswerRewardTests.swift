@@ -52,6 +52,7 @@ import TinyTunePlugins
         ("$\\boxed{\\begin{pmatrix} -2 \\\\ 1 \\end{pmatrix}}$", "\\begin{pmatrix}1\\\\-2\\end{pmatrix}", 0),  // entries swapped
         ("The answer is $\\text{Monday}$.", "\\text{Monday}", 1),                            // word answer
         ("So $\\boxed{.5}$.", "\\frac{1}{2}", 1),                                           // leading point
+        ("So $\\boxed{x < 3}$.", "x > 3", 0),                                               // not read as the same word
     ])
     func scores(completion: String, gold: String, expected: Double) {
         let (value, reason) = reward.score(completion: completion, gold: gold)

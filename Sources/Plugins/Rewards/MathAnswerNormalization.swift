@@ -50,10 +50,13 @@ public enum MathAnswerNormalizer {
         return readings
     }
 
-    /// `\text{Monday}.` → `monday`: letters and digits only, lowercased; nil without a letter.
+    /// `\text{Monday}.` → `monday`: letters and digits only, lowercased; nil without a letter, or when the text
+    /// holds anything but words and punctuation (`x < 3` and `x > 3` must not both read as "x3").
     private static func textReading(_ text: String) -> String? {
         var s = text
         for wrapper in wrappers { s = unwrap(wrapper, in: s) }
+        s = s.replacingOccurrences(of: "$", with: "")
+        guard s.allSatisfy({ $0.isLetter || $0.isNumber || $0.isWhitespace || ".,;:!?'-".contains($0) }) else { return nil }
         let kept = s.lowercased().filter { ($0.isLetter || $0.isNumber) && $0.isASCII }
         return kept.contains(where: \.isLetter) ? kept : nil
     }
