@@ -43,4 +43,20 @@ import TinyTunePlugins
         #expect(throws: ConfigError.self) { try RewardCommand.makeReward(type: "math_answer", options: #"{"tolerance": -1}"#, registry: registry) }
         #expect(throws: (any Error).self) { try RewardCommand.makeReward(type: "math_answr", options: "{}", registry: registry) }
     }
+
+    @Test func configRewardsAreWeightedAndListed() throws {
+        let registry = try BuiltinPlugins.registry()
+        let json: JSONValue = [
+            "model": ["type": "gguf", "path": "m.gguf"],
+            "rewards": [["type": "math_answer"], ["type": "format", "pattern": "boxed", "weight": 0.5]],
+        ]
+        let config = try ConfigLoader(registry: registry).load(json: json, baseDirectory: URL(fileURLWithPath: "/tmp"))
+        let weighted = ConfigRewards(rewards: try Pipeline.assemble(config, registry: registry).rewards)
+        let out = try RewardCommand.score([(1, #"{"completion": "$\\boxed{7}$", "answer": "7"}"#),
+                                           (2, #"{"completion": "8", "answer": "7"}"#)], with: weighted)
+        #expect(out == [
+            #"{"reward":1.5,"rewards":{"math_answer":1.0,"format":1.0},"reason":null}"#,
+            #"{"reward":0.0,"rewards":{"math_answer":0.0,"format":0.0},"reason":"math_answer: answer \"8\" (last_number) differs from the gold \"7\""}"#,
+        ])
+    }
 }

@@ -12,6 +12,9 @@ import TinyTune
 /// Each input line is a JSON object with `completion`, an optional `prompt`, and any other fields, passed to the
 /// reward as dataset columns (`answer` for `math_answer`). Each output line has the `reward` (null: not applicable)
 /// and, when the reward gives one, the `reason`. Lines are scored in batches of 256, in order.
+///
+/// With `--config CONFIG` the config's weighted `rewards` list scores instead: `reward` is Σ weight·reward over the
+/// rewards that apply, `rewards` holds each one's own score by type, and `reason` joins their reasons.
 struct RewardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reward",
@@ -24,6 +27,9 @@ struct RewardCommand: ParsableCommand {
     @Option(name: .customLong("options"), help: "The reward's options as a JSON object, e.g. '{\"tolerance\": 0.01}'.")
     var options = "{}"
 
+    @Option(name: .customLong("config"), help: "Score with this config's weighted rewards instead of --type.")
+    var config: String?
+
     @Flag(help: "Read JSON lines on stdin and write JSON lines (the only format for now).")
     var jsonl = false
 
@@ -34,7 +40,17 @@ struct RewardCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let registry = try CLIRegistry.shared.get()
-            let reward = try Self.makeReward(type: type, options: options, registry: registry)
+            let reward: any RewardFunction
+            if let config {
+                let loaded = try ConfigLoader(registry: registry).load(path: config)
+                let pipeline = try Pipeline.assemble(loaded, registry: registry)
+                guard !pipeline.rewards.functions.isEmpty else {
+                    throw TinyTuneError.unsupported("\(config): the config lists no rewards")
+                }
+                reward = ConfigRewards(rewards: pipeline.rewards)
+            } else {
+                reward = try Self.makeReward(type: type, options: options, registry: registry)
+            }
             var batch: [(number: Int, text: String)] = []
             var number = 0
             func flush() throws {
@@ -82,12 +98,30 @@ struct RewardCommand: ParsableCommand {
                 columns[key]?[index] = value
             }
         }
-        let scores = try reward.scores(for: RewardInput(prompts: prompts, completions: completions, columns: columns))
-        return scores.map { score in
+        let input = RewardInput(prompts: prompts, completions: completions, columns: columns)
+        if let weighted = reward as? ConfigRewards {
+            let (perFunction, total) = try weighted.rewards.scoreWithReasons(input)
+            let names = weighted.rewards.functions.map(\.name)
+            return total.indices.map { i in
+                let reasons = names.indices.compactMap { f in perFunction[f][i].reason.map { "\(names[f]): \($0)" } }
+                return JSONValue.object([
+                    ("reward", total[i].map(JSONValue.double) ?? .null),
+                    ("rewards", .object(names.indices.map { f in (names[f], perFunction[f][i].reward.map(JSONValue.double) ?? .null) })),
+                    ("reason", reasons.isEmpty ? .null : .string(reasons.joined(separator: "; "))),
+                ]).serialized()
+            }
+        }
+        return try reward.scores(for: input).map { score in
             JSONValue.object([
                 ("reward", score.reward.map(JSONValue.double) ?? .null),
                 ("reason", score.reason.map(JSONValue.string) ?? .null),
             ]).serialized()
         }
     }
+}
+
+/// A config's weighted rewards seen as one reward, for `--config`.
+struct ConfigRewards: RewardFunction {
+    let rewards: WeightedRewards
+    func rewards(for input: RewardInput) throws -> [Double?] { try rewards.score(input).total }
 }
