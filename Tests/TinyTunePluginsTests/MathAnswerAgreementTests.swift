@@ -35,6 +35,9 @@ import TinyTunePlugins
         // math-verify's number pattern needs a space or word boundary before the digits, so it reads nothing in
         // "Answer:144" and falls back to an earlier number (`parse("so 9 x 23 = 207. Answer:144")` → 207).
         ("answer_colon", "math-verify ignores a number glued to \"Answer:\" and takes an earlier one"),
+        // `\boxed{\text{34 apples}}`: math-verify keeps the whole \text{} as a string, which never equals 34; issue #7
+        // asks for units inside \text{} to be dropped, so we read 34.
+        ("boxed_text", "math-verify reads \\boxed{\\text{34 apples}} as a string, we drop the unit"),
     ]
 
     @Test(arguments: [

@@ -60,7 +60,8 @@ def gsm8k_case(rng: random.Random):
                         "two_boxed", "trailing_sentence", "hashes_dollar", "answer_colon", "approximately",
                         "cents", "bold_number", "rate", "words_then_number", "double_check", "answer_is_dollar",
                         "latex_inline", "answer_is_colon_space", "so_total", "comma_list_end", "negative_words",
-                        "spelled_out"])
+                        "spelled_out", "not_x_but_y", "approx_sign", "parenthetical", "boxed_text", "final_answer_line",
+                        "dollars_word"])
     ending = {
         "answer_is": f"The answer is {shown}.",
         "hashes": f"#### {shown}",
@@ -92,6 +93,12 @@ def gsm8k_case(rng: random.Random):
         "comma_list_end": f"The numbers were {a}, {b}, and {c}, so the answer is {shown}",
         "negative_words": f"{name} is short by {shown} {item}.",
         "spelled_out": f"The answer is {'twelve' if value == 12 else 'a lot'}, i.e. {shown}.",
+        "not_x_but_y": f"The answer is not {a + b}, it is {shown}.",
+        "approx_sign": f"So the result is ≈ {shown}",
+        "parenthetical": f"The answer is {shown} (that is, {c} boxes of {a + b}).",
+        "boxed_text": f"$\\boxed{{\\text{{{shown} {item}}}}}$",
+        "final_answer_line": f"Final Answer: The final answer is {shown}. I hope it is correct.",
+        "dollars_word": f"The answer is {shown} dollars.",
     }[style]
     completion = steps + " " + ending
     return {"style": "gsm8k", "kind": style + ("" if correct else "/" + kind_wrong), "gold": gold_text,
