@@ -62,7 +62,8 @@ public struct GRPOOptions: PluginOptions {
 ///     dr_grpo  : Σ m ℓ / (B · max_completion_length)                           then ÷ gradient-accumulation steps
 ///     dapo     : Σ m ℓ / (completion tokens in the global batch)
 ///
-/// and returns ∂loss/∂logp_t, written out by hand (PyTorch autograd agrees: Tests/.../GRPOLossTests):
+/// and returns ∂loss/∂logp_t, written out by hand (PyTorch autograd and finite differences agree:
+/// Tests/TinyTunePluginsTests/ObjectiveTests.swift):
 ///
 ///     ∂ℓ/∂logp = −A · ratio   where the unclipped term is the minimum (ratio inside the clip range, or
 ///                             ratio·A < clipped·A); 0 where the clipped constant is the minimum
@@ -70,6 +71,7 @@ public struct GRPOOptions: PluginOptions {
 ///
 /// Masks: m is `completionMask`, with truncated sequences zeroed when `mask_truncated_completions`, and sequences of
 /// zero-variance groups zeroed when `zero_variance_groups` is `drop` (the batch then needs whole groups in order).
+/// `resample` is the trainer's job (it replaces those groups before the loss); here it behaves as `keep`.
 public struct GRPO: Plugin, Objective {
     public static let typeName = "grpo"
     public static let summary = "GRPO: group-relative advantages, clipped ratio, optional KL (TRL's loss types)"
