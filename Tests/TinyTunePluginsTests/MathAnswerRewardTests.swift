@@ -118,6 +118,12 @@ import TinyTunePlugins
         let big = String(repeating: "9", count: 100_000)
         #expect(reward.score(completion: "The answer is \(big)", gold: big).reward == 1)
         #expect(reward.score(completion: "The answer is \(big)8", gold: big).reward == 0)
+        #expect(reward.score(completion: "\\boxed{-\(big)}", gold: "-" + big).reward == 1)   // signs count
+        #expect(reward.score(completion: "\\boxed{-\(big)}", gold: big).reward == 0)
+        // A boxed answer over 10,000 characters that is not a plain number is not read (bounded work), even when it
+        // would evaluate to the gold; the last number ("1") is read instead.
+        let long = "\\boxed{" + String(repeating: "1+", count: 6_000) + "1}"
+        #expect(reward.score(completion: long, gold: "6001").reward == 0)
     }
 
     @Test func threadSafe() async {

@@ -71,6 +71,7 @@ public struct MathAnswerComparator: Sendable {
     /// Equal values at every sample point (a single point when there are no variables).
     public func equal(_ a: MathExpression, _ b: MathExpression) -> Bool {
         if case .bigNumber(let x) = a, case .bigNumber(let y) = b { return x == y }
+        if case .negate(.bigNumber(let x)) = a, case .negate(.bigNumber(let y)) = b { return x == y }
         let names = Array(Set(a.variables + b.variables)).sorted()
         guard names.count <= 8 else { return a == b }
         let rounds = names.isEmpty ? 1 : Self.points.count

@@ -27,8 +27,13 @@ public enum MathAnswerValue: Sendable, Equatable {
 ///     MathAnswerNormalizer.values(of: "\\$1,234.50")   // [.expression(.number(1234.5))]
 ///     MathAnswerNormalizer.values(of: "(1, 2]")        // [.sequence(open: "(", items: [1, 2], close: "]")]
 public enum MathAnswerNormalizer {
+    /// Answers longer than this are read only as plain numbers (digits with an optional sign, point and thousands
+    /// commas), which keeps the cost of a pathological answer to one linear scan.
+    public static let maxAnswerLength = 10_000
+
     /// Every reading of `text` (empty when nothing could be read).
     public static func values(of text: String) -> [MathAnswerValue] {
+        if text.utf8.count > maxAnswerLength { return longNumber(text).map { [.expression($0)] } ?? [] }
         if let matrix = matrix(text) { return [matrix] }
         let cleaned = clean(text)
         let pieces = cleaned.components(separatedBy: "\\cup")
@@ -59,6 +64,20 @@ public enum MathAnswerNormalizer {
         guard s.allSatisfy({ $0.isLetter || $0.isNumber || $0.isWhitespace || ".,;:!?'-".contains($0) }) else { return nil }
         let kept = s.lowercased().filter { ($0.isLetter || $0.isNumber) && $0.isASCII }
         return kept.contains(where: \.isLetter) ? kept : nil
+    }
+
+    /// A long plain number (`-1,234...5.60`, optionally between `$`) as a big literal, else nil.
+    private static func longNumber(_ text: String) -> MathExpression? {
+        var digits = text.trimmingWhitespace().filter { $0 != "," && $0 != "$" }
+        var negative = false
+        if digits.first == "-" { negative = true; digits.removeFirst() }
+        var points = 0
+        for c in digits.utf8 {
+            if c == UInt8(ascii: ".") { points += 1 } else if !(c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) { return nil }
+        }
+        guard points <= 1, digits.contains(where: { $0 != "." }) else { return nil }
+        let literal = MathExpression.bigNumber(ExpressionParser.canonicalDigits(digits))
+        return negative ? .negate(literal) : literal
     }
 
     // MARK: - Cleaning
