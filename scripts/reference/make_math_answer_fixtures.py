@@ -14,6 +14,9 @@ No GSM8K or MATH data can be downloaded here, so the cases are synthesized in th
          numbers, powers, units in \\text{}, percents, polynomials) and completions with an equivalent or a wrong
          answer, boxed or stated.
 
+The committed fixture was labelled with math-verify 0.9.0 (latex2sympy2_extended 1.11.0); the generator is seeded,
+so rerunning with those versions reproduces it byte for byte.
+
 Labels come from math-verify (huggingface/Math-Verify), gold first: `verify(parse(gold), parse(completion))`. A bare
 LaTeX gold is wrapped in `$...$`; a GSM8K gold is the number after `####` with its thousands commas removed.
 Every line: {"style", "kind", "gold", "completion", "label"} where `gold` is the dataset's form (the Swift reward
