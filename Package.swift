@@ -48,7 +48,7 @@ let package = Package(
                     path: "Tests/TinyTuneModelTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
-                    path: "Tests/TinyTunePluginsTests"),
+                    path: "Tests/TinyTunePluginsTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneLoadersTests", resources: [.copy("Fixtures")]),
     ]

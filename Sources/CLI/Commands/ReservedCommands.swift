@@ -84,12 +84,3 @@ struct CompareCommand: ParsableCommand {
         }
     }
 }
-
-struct RewardCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "reward", abstract: "Score completions with the config's rewards (JSON lines on stdin).")
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-    func run() throws {
-        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune reward`", issue: 7) }
-    }
-}

@@ -1,3 +1,4 @@
+import Foundation
 import TinyTune
 
 /// Options of GRPO (Shao et al. 2024, arXiv 2402.03300) with the loss variants TRL implements; names follow TRL's
@@ -51,7 +52,26 @@ public struct GRPOOptions: PluginOptions {
 }
 
 /// Group Relative Policy Optimization: sample G completions per prompt, score them, and push up the log-probability
-/// of those better than their group's mean. The loss itself arrives with issue #7.
+/// of those better than their group's mean. The loss follows TRL's `GRPOTrainer._compute_loss`:
+///
+///     ratio_t  = exp(logp_t − logp_old_t)                       (1 when the sampling policy is the current one)
+///     ℓ_t      = −min(ratio_t · A, clip(ratio_t, 1 − ε, 1 + ε_high) · A) + β · KL_t
+///     KL_t     = exp(ref_t − logp_t) − (ref_t − logp_t) − 1     (k3 estimator, Schulman 2020)
+///     grpo     : mean over sequences of (Σ_t m_t ℓ_t / max(Σ_t m_t, 1))        then ÷ gradient-accumulation steps
+///     bnpo     : Σ m ℓ / max(Σ m, 1)                                            then ÷ gradient-accumulation steps
+///     dr_grpo  : Σ m ℓ / (B · max_completion_length)                           then ÷ gradient-accumulation steps
+///     dapo     : Σ m ℓ / (completion tokens in the global batch)
+///
+/// and returns ∂loss/∂logp_t, written out by hand (PyTorch autograd and finite differences agree:
+/// Tests/TinyTunePluginsTests/ObjectiveTests.swift):
+///
+///     ∂ℓ/∂logp = −A · ratio   where the unclipped term is the minimum (ratio inside the clip range, or
+///                             ratio·A < clipped·A); 0 where the clipped constant is the minimum
+///              + β · (1 − exp(ref − logp))
+///
+/// Masks: m is `completionMask`, with truncated sequences zeroed when `mask_truncated_completions`, and sequences of
+/// zero-variance groups zeroed when `zero_variance_groups` is `drop` (the batch then needs whole groups in order).
+/// `resample` is the trainer's job (it replaces those groups before the loss); here it behaves as `keep`.
 public struct GRPO: Plugin, Objective {
     public static let typeName = "grpo"
     public static let summary = "GRPO: group-relative advantages, clipped ratio, optional KL (TRL's loss types)"
@@ -59,4 +79,97 @@ public struct GRPO: Plugin, Objective {
     public var needsRewards: Bool { true }
 
     public init(options: GRPOOptions, context: PluginContext) throws { self.options = options }
+
+    public init(options: GRPOOptions) { self.options = options }
+
+    /// The advantages of a batch of rewards laid out as consecutive groups of `num_generations`.
+    public func advantages(rewards: [Double]) -> GRPOAdvantages {
+        GRPOAdvantages(rewards: rewards, groupSize: options.numGenerations, scaling: options.scaleRewards)
+    }
+
+    public func loss(_ batch: ObjectiveBatch) throws -> ObjectiveResult {
+        try batch.checkShapes(needsAdvantages: true)
+        let (b, t) = (batch.sequences, batch.length)
+        if options.beta != 0, batch.referenceLogProbs == nil {
+            throw TinyTuneError.unsupported("GRPO with beta \(options.beta) needs the reference log-probs")
+        }
+        // The mask the loss sees: padding, then truncated completions, then dropped zero-variance groups.
+        var mask = batch.completionMask
+        for i in 0..<b {
+            var keep = !(options.maskTruncatedCompletions && batch.truncated[i])
+            if options.zeroVarianceGroups == .drop {
+                let g = options.numGenerations
+                guard b % g == 0 else {
+                    throw TinyTuneError.unsupported("zero_variance_groups drop needs whole groups of \(g); got \(b) sequences")
+                }
+                let group = batch.advantages[(i / g * g)..<(i / g * g + g)]
+                if group.allSatisfy({ $0 == 0 }) { keep = false }
+            }
+            if !keep { for k in 0..<t { mask[i * t + k] = 0 } }
+        }
+
+        // Per-token loss ℓ and its derivative dℓ/dlogp, before normalization.
+        let low = 1 - options.epsilon, high = 1 + options.epsilonHigh
+        var perToken = [Double](repeating: 0, count: b * t)
+        var derivative = [Double](repeating: 0, count: b * t)
+        var klSum = 0.0, clippedLow = 0.0, clippedHigh = 0.0, tokenCount = 0.0
+        for i in 0..<b {
+            let a = batch.advantages[i]
+            for k in 0..<t {
+                let j = i * t + k
+                let logp = batch.logProbs[j]
+                let ratio = Foundation.exp(logp - (batch.samplingLogProbs?[j] ?? logp))
+                let clipped = min(max(ratio, low), high)
+                let unclippedTerm = ratio * a, clippedTerm = clipped * a
+                perToken[j] = -min(unclippedTerm, clippedTerm)
+                // The unclipped path carries the gradient when it is the minimum or ties with it (ratio in range).
+                let inRange = ratio >= low && ratio <= high
+                derivative[j] = inRange || unclippedTerm < clippedTerm ? -a * ratio : 0
+                if options.beta != 0, let ref = batch.referenceLogProbs?[j] {
+                    let kl = Foundation.exp(ref - logp) - (ref - logp) - 1
+                    perToken[j] += options.beta * kl
+                    derivative[j] += options.beta * (1 - Foundation.exp(ref - logp))
+                    klSum += mask[j] * kl
+                }
+                if mask[j] != 0 {
+                    tokenCount += mask[j]
+                    if ratio < low && a < 0 { clippedLow += mask[j] }
+                    if ratio > high && a > 0 { clippedHigh += mask[j] }
+                }
+            }
+        }
+
+        // Normalization weights w (per sequence for grpo, one for the others); loss = Σ w m ℓ.
+        let steps = Double(batch.gradientAccumulationSteps)
+        var weights = [Double](repeating: 0, count: b)
+        switch options.lossType {
+        case .grpo:
+            for i in 0..<b {
+                let count = (0..<t).reduce(0.0) { $0 + mask[i * t + $1] }
+                weights[i] = 1 / (max(count, 1) * Double(b) * steps)
+            }
+        case .bnpo:
+            weights = Array(repeating: 1 / (max(tokenCount, 1) * steps), count: b)
+        case .dr_grpo:
+            weights = Array(repeating: 1 / (Double(b * batch.maxCompletionLength) * steps), count: b)
+        case .dapo:
+            let normalizer = batch.tokensInGlobalBatch ?? tokenCount
+            weights = Array(repeating: 1 / normalizer, count: b)
+        }
+        var loss = 0.0
+        var gradient = [Double](repeating: 0, count: b * t)
+        for i in 0..<b {
+            for k in 0..<t {
+                let j = i * t + k
+                guard mask[j] != 0 else { continue }
+                loss += weights[i] * mask[j] * perToken[j]
+                gradient[j] = weights[i] * mask[j] * derivative[j]
+            }
+        }
+        let denominator = max(tokenCount, 1)
+        var metrics = ["clip_ratio/low_mean": clippedLow / denominator, "clip_ratio/high_mean": clippedHigh / denominator,
+                       "clip_ratio/region_mean": (clippedLow + clippedHigh) / denominator]
+        if options.beta != 0 { metrics["kl"] = klSum / denominator }
+        return ObjectiveResult(loss: loss, gradient: gradient, metrics: metrics)
+    }
 }
