@@ -33,7 +33,7 @@ import TinyTunePlugins
         guard FileManager.default.fileExists(atPath: path) else {
             throw TinyTuneError.io(path: path, reason: "the real model is missing: run `bash scripts/install-deps.sh`")
         }
-        return try GGUFDecoder.load(try GGUFFile(path: path))
+        return try DecoderModel(checkpoint: CheckpointWeights(path: path))
     }
 
     static let reference: Result<Reference, any Error> = Result {

@@ -13,6 +13,8 @@ public struct RotaryEmbedding: Sendable, Equatable {
         case linear(factor: Double)
         /// Llama 3.1's piecewise rule (transformers `_compute_llama3_parameters`).
         case llama3(factor: Double, lowFrequencyFactor: Double, highFrequencyFactor: Double, originalContext: Int)
+        /// Divide frequency i by factors[i] (llama.cpp stores Llama 3.1's rule as the tensor `rope_freqs.weight`).
+        case frequencyDivisors([Float])
     }
 
     public init(theta: Double, scaling: Scaling? = nil) {
@@ -39,6 +41,8 @@ public struct RotaryEmbedding: Sendable, Equatable {
                 let smooth = (Double(original) / wavelength - low) / (high - low)
                 return Float((1 - smooth) * Double(frequency) / factor + smooth * Double(frequency))
             }
+        case .frequencyDivisors(let divisors):
+            frequencies = zip(frequencies, divisors).map { $0 / $1 }
         }
         return frequencies
     }
