@@ -61,6 +61,20 @@ public final class DecoderModel: Sendable {
         inverseFrequencies = spec.layers.map { $0.rope.inverseFrequencies(headDim: s.headDim) }
     }
 
+    /// Every linear layer in model order (q, k, v, o, gate, up, down per layer): what adapters may wrap.
+    public var linearLayers: [Linear] {
+        weights.layers.flatMap { [$0.q, $0.k, $0.v, $0.o, $0.gate, $0.up, $0.down] }
+    }
+
+    /// The linear modules' names and shapes, for planning adapters.
+    public var linearModules: [LinearModule] {
+        weights.layers.enumerated().flatMap { index, layer in
+            [layer.q, layer.k, layer.v, layer.o, layer.gate, layer.up, layer.down].map {
+                LinearModule(name: $0.name, inFeatures: $0.weight.cols, outFeatures: $0.weight.rows, layer: index)
+            }
+        }
+    }
+
     public func makeCache(capacity: Int = 256) -> KVCache {
         KVCache(layers: spec.shape.layerCount, keyValueHeads: spec.shape.keyValueHeads, headDim: spec.shape.headDim,
                 capacity: capacity)

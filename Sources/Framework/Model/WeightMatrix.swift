@@ -9,6 +9,10 @@ public protocol WeightMatrix: Sendable {
     func multiply(batch x: Tensor) -> Tensor
     /// Row r of W as f32 (an embedding lookup).
     func row(_ r: Int, into destination: UnsafeMutablePointer<Float>)
+    /// dX = dY·W for dY of shape (n, rows): dX is (n, cols). The backward pass of `multiply(batch:)`.
+    func multiplyTransposed(batch dy: Tensor) -> Tensor
+    /// W in f32 (for SVD initialization and merging adapters).
+    func dense() -> Tensor
 }
 
 /// W in f32, multiplied through sgemm.
@@ -27,6 +31,12 @@ public struct DenseMatrix: WeightMatrix {
     public func row(_ r: Int, into destination: UnsafeMutablePointer<Float>) {
         weight.withBaseAddress { destination.update(from: $0 + r * cols, count: cols) }
     }
+
+    public func multiplyTransposed(batch dy: Tensor) -> Tensor { matmul(dy, weight) }
+
+    public func dense() -> Tensor { weight }
 }
 
-extension Q8_0Matrix: WeightMatrix {}
+extension Q8_0Matrix: WeightMatrix {
+    public func dense() -> Tensor { dequantized() }
+}

@@ -183,4 +183,30 @@ public struct Q8_0Matrix: @unchecked Sendable {
         }
         return y
     }
+
+    /// dX = dY·W for dY of shape (n, rows): dX is (n, cols), the backward of `multiply(batch:)`. W is dequantized
+    /// in tiles of rows, each contributing dY[:, tile]·W_tile to dX through sgemm.
+    public func multiplyTransposed(batch dy: Tensor) -> Tensor {
+        precondition(dy.rank == 2 && dy.shape[1] == rows, "expected (n, \(rows)), got \(dy.shape)")
+        let n = dy.shape[0]
+        var dx = Tensor(zeros: [n, cols])
+        guard n > 0 else { return dx }
+        dy.withBaseAddress { dys in
+            dx.withMutableBaseAddress { dxs in
+                let tileRows = 512
+                let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * cols)
+                defer { tile.deallocate() }
+                var start = 0
+                while start < rows {
+                    let count = Swift.min(tileRows, rows - start)
+                    for r in 0..<count { row(start + r, into: tile + r * cols) }
+                    // dX += dY[:, start..<start+count] · tile  — dY: (n, rows) with row stride rows, tile: (count, cols)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(cols), Int32(count), 1,
+                                dys + start, Int32(rows), tile, Int32(cols), 1, dxs, Int32(cols))
+                    start += count
+                }
+            }
+        }
+        return dx
+    }
 }

@@ -84,3 +84,19 @@ import Testing
         }
     }
 }
+
+@Suite struct Q8_0TransposedProductTests {
+    @Test(arguments: [1, 5])
+    func transposedProductMatchesDenseReference(n: Int) throws {
+        var generator = SeededGenerator(seed: 3)
+        var weights = Tensor(zeros: [700, 64])  // more rows than one 512-row tile
+        generator.fillNormal(&weights, mean: 0, std: 1)
+        let matrix = try Q8_0Matrix(quantizing: weights)
+        var dy = Tensor(zeros: [n, 700])
+        generator.fillNormal(&dy, mean: 0, std: 1)
+        let expected = matmul(dy, matrix.dequantized())
+        let got = matrix.multiplyTransposed(batch: dy)
+        #expect(got.shape == [n, 64])
+        for (a, b) in zip(got.array, expected.array) { #expect(abs(a - b) <= 1e-3 * max(1, abs(b))) }
+    }
+}
