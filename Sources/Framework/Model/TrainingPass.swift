@@ -1,0 +1,359 @@
+import Foundation
+
+/// One forward and backward pass over whole sequences for training: the forward records what the backward needs,
+/// scores the chosen next tokens (log p of token t+1 at position t, logits divided by `temperature` as TRL does),
+/// and the backward turns ∂loss/∂log p into gradients of the attached adapter's parameters only. Frozen weights
+/// get no gradient storage: each linear layer passes ∂L/∂x back through W (and the adapter through its own path).
+///
+/// Memory grows with the tokens of the pass (activations of every layer, attention probabilities per head), so the
+/// trainer splits batches into micro-batches and accumulates gradients in the adapter's `Parameter`s.
+///
+///     let pass = try TrainingPass(model: model, sequences: [ids], scoredPositions: [Array(p0..<ids.count - 1)],
+///                                 adapter: adapter)
+///     let objective = ... pass.logprobs ...                   // loss and ∂loss/∂logp per scored token
+///     try pass.backward(logprobGradients: gradients)          // adds into adapter.parameters[i].gradient
+public final class TrainingPass {
+    public let model: DecoderModel
+    public let adapter: (any AttachedAdapter)?
+    public let sequences: [[Int]]
+    public let scoredPositions: [[Int]]
+    public let temperature: Float
+    /// log p(token at t+1 | tokens ≤ t) for each scored position t, per sequence.
+    public private(set) var logprobs: [[Float]] = []
+
+    private struct LayerRecord {
+        var input: Tensor, h: Tensor
+        var qRaw: Tensor, kRaw: Tensor, q: Tensor, k: Tensor, v: Tensor
+        var probabilities: [[Float]]  // per sequence: heads × n × n
+        var attention: Tensor, attended: Tensor
+        var middle: Tensor, h2: Tensor
+        var gate: Tensor, up: Tensor, activated: Tensor, mlp: Tensor
+    }
+
+    private var records: [LayerRecord] = []
+    private var finalInput = Tensor(zeros: [0])
+    private var finalHidden = Tensor(zeros: [0])
+    private var logSumExps: [[Float]] = []
+    private let counts: [Int]
+    private let offsets: [Int]
+
+    public init(model: DecoderModel, sequences: [[Int]], scoredPositions: [[Int]], adapter: (any AttachedAdapter)?,
+                temperature: Float = 1) throws
+    {
+        precondition(sequences.count == scoredPositions.count, "one list of scored positions per sequence")
+        self.model = model
+        self.adapter = adapter
+        self.sequences = sequences
+        self.scoredPositions = scoredPositions
+        self.temperature = temperature
+        counts = sequences.map(\.count)
+        offsets = counts.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
+        let vocabulary = model.spec.shape.vocabularySize
+        for (i, sequence) in sequences.enumerated() {
+            for token in sequence where token < 0 || token >= vocabulary {
+                throw DecoderModel.ModelError.tokenOutOfRange(token: token, vocabulary: vocabulary)
+            }
+            for t in scoredPositions[i] where t < 0 || t + 1 >= sequence.count {
+                throw TinyTuneError.unsupported("scored position \(t) has no next token in a sequence of \(sequence.count)")
+            }
+        }
+        try runForward()
+    }
+
+    private var spec: DecoderSpec { model.spec }
+
+    private func norm(_ x: Tensor, _ weight: Tensor) -> Tensor {
+        Kernels.rmsNorm(x, weight: weight, eps: spec.rmsNormEpsilon, unitOffset: spec.normAddsOne)
+    }
+
+    private func normBackward(_ x: Tensor, _ weight: Tensor, _ dy: Tensor) -> Tensor {
+        Gradients.rmsNorm(x: x, weight: weight, eps: spec.rmsNormEpsilon, addsOne: spec.normAddsOne, dy: dy)
+    }
+
+    private var positions: [Int] { counts.flatMap { 0..<$0 } }
+
+    // MARK: Forward (the same math as DecoderModel.forward, recording activations)
+
+    private func runForward() throws {
+        let s = spec.shape
+        let total = offsets[offsets.count - 1]
+        var x = Tensor(zeros: [total, s.hiddenSize])
+        x.withMutableBaseAddress { xp in
+            for (r, token) in sequences.flatMap({ $0 }).enumerated() { model.weights.embedding.row(token, into: xp + r * s.hiddenSize) }
+        }
+        if let scale = spec.embeddingScale { Kernels.scale(&x, by: scale) }
+        let hook: (any LinearHook)? = adapter
+        for (l, layer) in model.weights.layers.enumerated() {
+            let h = norm(x, layer.attentionNorm)
+            let qRaw = layer.q(h, hook: hook), kRaw = layer.k(h, hook: hook), v = layer.v(h, hook: hook)
+            var q = qRaw, k = kRaw
+            if spec.queryKeyNorm, let qn = layer.queryNorm, let kn = layer.keyNorm {
+                q = norm(qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn).reshaped(qRaw.shape)
+                k = norm(kRaw.reshaped([total * s.keyValueHeads, s.headDim]), kn).reshaped(kRaw.shape)
+            }
+            let frequencies = spec.layers[l].rope.inverseFrequencies(headDim: s.headDim)
+            q.withMutableBaseAddress {
+                RotaryEmbedding.apply($0, rows: total, heads: s.attentionHeads, headDim: s.headDim, positions: positions,
+                                      inverseFrequencies: frequencies)
+            }
+            k.withMutableBaseAddress {
+                RotaryEmbedding.apply($0, rows: total, heads: s.keyValueHeads, headDim: s.headDim, positions: positions,
+                                      inverseFrequencies: frequencies)
+            }
+            var attention = Tensor(zeros: [total, s.attentionHeads * s.headDim])
+            var probabilities: [[Float]] = []
+            for i in sequences.indices {
+                probabilities.append(attendForward(q: q, k: k, v: v, sequence: i, layer: l, into: &attention))
+            }
+            var attended = layer.o(attention, hook: hook)
+            let attendedRaw = attended
+            if spec.sandwichNorms, let post = layer.attentionOutputNorm { attended = norm(attended, post) }
+            let input = x
+            Kernels.addInPlace(&x, attended)
+            let middle = x
+            let h2 = norm(x, layer.mlpNorm)
+            let gate = layer.gate(h2, hook: hook), up = layer.up(h2, hook: hook)
+            let activated = Kernels.multiply(spec.activation == .silu ? Kernels.silu(gate) : Kernels.gelu(gate), up)
+            var mlp = layer.down(activated, hook: hook)
+            let mlpRaw = mlp
+            if spec.sandwichNorms, let post = layer.mlpOutputNorm { mlp = norm(mlp, post) }
+            Kernels.addInPlace(&x, mlp)
+            records.append(LayerRecord(input: input, h: h, qRaw: qRaw, kRaw: kRaw, q: q, k: k, v: v,
+                                       probabilities: probabilities, attention: attention, attended: attendedRaw,
+                                       middle: middle, h2: h2, gate: gate, up: up, activated: activated, mlp: mlpRaw))
+        }
+        finalInput = x
+        finalHidden = norm(x, model.weights.finalNorm)
+        // Score the chosen tokens chunk by chunk, so (rows × vocabulary) logits never all exist at once.
+        logprobs = []
+        logSumExps = []
+        for i in sequences.indices {
+            var scores: [Float] = [], sums: [Float] = []
+            try forEachLogitChunk(sequence: i) { t, logits in
+                let (logp, lse) = Self.logProbability(logits, token: sequences[i][t + 1], temperature: temperature)
+                scores.append(logp)
+                sums.append(lse)
+            }
+            logprobs.append(scores)
+            logSumExps.append(sums)
+        }
+    }
+
+    /// Calls `body` with (position, logits after soft-capping) for each scored position of a sequence.
+    private func forEachLogitChunk(sequence i: Int, _ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let s = spec.shape
+        let positions = scoredPositions[i]
+        for start in stride(from: 0, to: positions.count, by: 64) {
+            let chunk = Array(positions[start..<min(start + 64, positions.count)])
+            let hidden = gatherRows(finalHidden, chunk.map { offsets[i] + $0 })
+            var logits = model.weights.outputHead.multiply(batch: hidden)
+            if let cap = spec.finalLogitSoftcap {
+                logits.withUnsafeMutableBufferPointer { b in for j in b.indices { b[j] = cap * tanhf(b[j] / cap) } }
+            }
+            try logits.withUnsafeBufferPointer { all in
+                for (r, t) in chunk.enumerated() {
+                    try body(t, UnsafeBufferPointer(rebasing: all[(r * s.vocabularySize)..<((r + 1) * s.vocabularySize)]))
+                }
+            }
+        }
+    }
+
+    static func logProbability(_ logits: UnsafeBufferPointer<Float>, token: Int, temperature: Float) -> (Float, Float) {
+        var maximum = -Float.infinity
+        for v in logits { maximum = max(maximum, v / temperature) }
+        var total = 0.0
+        for v in logits { total += exp(Double(v / temperature - maximum)) }
+        let lse = maximum + Float(log(total))
+        return (logits[token] / temperature - lse, lse)
+    }
+
+    private func gatherRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let width = x.shape[1]
+        var out = Tensor(zeros: [rows.count, width])
+        x.withBaseAddress { xp in
+            out.withMutableBaseAddress { op in
+                for (r, row) in rows.enumerated() { (op + r * width).update(from: xp + row * width, count: width) }
+            }
+        }
+        return out
+    }
+
+    /// Causal (windowed) attention of one whole sequence; returns its probabilities (heads × n × n).
+    private func attendForward(q: Tensor, k: Tensor, v: Tensor, sequence i: Int, layer: Int, into out: inout Tensor) -> [Float] {
+        let s = spec.shape, d = s.headDim, n = counts[i], row = offsets[i]
+        let qw = s.attentionHeads * d, kw = s.keyValueHeads * d, group = s.attentionHeads / s.keyValueHeads
+        let window = spec.layers[layer].slidingWindow
+        var probabilities = [Float](repeating: 0, count: s.attentionHeads * n * n)
+        guard n > 0 else { return probabilities }
+        q.withBaseAddress { qp in k.withBaseAddress { kp in v.withBaseAddress { vp in out.withMutableBaseAddress { op in
+            probabilities.withUnsafeMutableBufferPointer { pb in
+                for h in 0..<s.attentionHeads {
+                    let g = h / group, p = pb.baseAddress! + h * n * n
+                    gemm(m: n, n: n, k: d, a: qp + row * qw + h * d, lda: qw, transA: .none,
+                         b: kp + row * kw + g * d, ldb: kw, transB: .transposed, c: p, ldc: n,
+                         alpha: spec.attentionScale, beta: 0)
+                    for t in 0..<n {
+                        let first = window.map { max(0, t - $0 + 1) } ?? 0
+                        let r = p + t * n
+                        var maximum = -Float.infinity
+                        for j in first...t { maximum = max(maximum, r[j]) }
+                        var sum = 0.0
+                        for j in first...t { r[j] = expf(r[j] - maximum); sum += Double(r[j]) }
+                        let inverse = Float(1 / sum)
+                        for j in 0..<n { r[j] = (j >= first && j <= t) ? r[j] * inverse : 0 }
+                    }
+                    gemm(m: n, n: d, k: n, a: p, lda: n, transA: .none, b: vp + row * kw + g * d, ldb: kw,
+                         transB: .none, c: op + row * qw + h * d, ldc: qw, alpha: 1, beta: 0)
+                }
+            }
+        } } } }
+        return probabilities
+    }
+
+    // MARK: Backward
+
+    /// Gradients of the loss with respect to each scored log-probability (same shape as `logprobs`) in; the
+    /// adapter's parameter gradients accumulate. Call once per pass.
+    public func backward(logprobGradients: [[Float]]) throws {
+        let s = spec.shape
+        let total = offsets[offsets.count - 1]
+        // logp = z[y]/T − logsumexp(z/T), z = cap·tanh(raw/cap) or raw
+        //   ∂logp/∂z = (onehot(y) − softmax(z/T)) / T;  ∂z/∂raw = 1 − tanh²(raw/cap)
+        var dHidden = Tensor(zeros: [total, s.hiddenSize])
+        for i in sequences.indices {
+            let positions = scoredPositions[i]
+            for start in stride(from: 0, to: positions.count, by: 64) {
+                let chunk = Array(positions[start..<min(start + 64, positions.count)])
+                let rows = chunk.map { offsets[i] + $0 }
+                var logits = model.weights.outputHead.multiply(batch: gatherRows(finalHidden, rows))
+                let vocabulary = s.vocabularySize
+                logits.withUnsafeMutableBufferPointer { z in
+                    for (r, t) in chunk.enumerated() {
+                        let g = logprobGradients[i][start + r], lse = logSumExps[i][start + r]
+                        for j in 0..<vocabulary {
+                            let index = r * vocabulary + j
+                            var capped = z[index], squash: Float = 1
+                            if let cap = spec.finalLogitSoftcap {
+                                let tanhValue = tanhf(z[index] / cap)
+                                capped = cap * tanhValue
+                                squash = 1 - tanhValue * tanhValue
+                            }
+                            let probability = expf(capped / temperature - lse)
+                            let onehot: Float = j == sequences[i][t + 1] ? 1 : 0
+                            z[index] = g * (onehot - probability) / temperature * squash
+                        }
+                    }
+                }
+                let dRows = model.weights.outputHead.multiplyTransposed(batch: logits)
+                dHidden.withMutableBaseAddress { dp in
+                    dRows.withBaseAddress { sp in
+                        for (r, row) in rows.enumerated() {
+                            Kernels.addInPlace(dp + row * s.hiddenSize, sp + r * s.hiddenSize, count: s.hiddenSize)
+                        }
+                    }
+                }
+            }
+        }
+        var dx = normBackward(finalInput, model.weights.finalNorm, dHidden)
+        for l in model.weights.layers.indices.reversed() {
+            dx = layerBackward(l, dx)
+        }
+    }
+
+    /// ∂L/∂x through a linear layer: dy·W, plus the adapter's own path when it wraps this layer.
+    private func linearBackward(_ linear: Linear, input: Tensor, dy: Tensor) -> Tensor {
+        var dx = linear.weight.multiplyTransposed(batch: dy)
+        if let extra = adapter?.backward(module: linear.name, input: input, outputGradient: dy) {
+            Kernels.addInPlace(&dx, extra)
+        }
+        return dx
+    }
+
+    private func layerBackward(_ l: Int, _ dOut: Tensor) -> Tensor {
+        let s = spec.shape, record = records[l], layer = model.weights.layers[l]
+        let total = offsets[offsets.count - 1]
+        // MLP block — forward: out = middle + post(down(act(gate(h2)) ∘ up(h2))), h2 = norm(middle)
+        var dMLP = dOut
+        if spec.sandwichNorms, let post = layer.mlpOutputNorm { dMLP = normBackward(record.mlp, post, dOut) }
+        let dActivated = linearBackward(layer.down, input: record.activated, dy: dMLP)
+        let derivative = Gradients.activationDerivative(record.gate, spec.activation)
+        let activation = spec.activation == .silu ? Kernels.silu(record.gate) : Kernels.gelu(record.gate)
+        let dGate = Kernels.multiply(Kernels.multiply(dActivated, record.up), derivative)
+        let dUp = Kernels.multiply(dActivated, activation)
+        var dH2 = linearBackward(layer.gate, input: record.h2, dy: dGate)
+        Kernels.addInPlace(&dH2, linearBackward(layer.up, input: record.h2, dy: dUp))
+        var dMiddle = dOut
+        Kernels.addInPlace(&dMiddle, normBackward(record.middle, layer.mlpNorm, dH2))
+
+        // Attention block — forward: middle = input + post(o(attention(rope(qn(q(h))), rope(kn(k(h))), v(h))))
+        var dAttended = dMiddle
+        if spec.sandwichNorms, let post = layer.attentionOutputNorm { dAttended = normBackward(record.attended, post, dMiddle) }
+        let dAttention = linearBackward(layer.o, input: record.attention, dy: dAttended)
+        var dQ = Tensor(zeros: record.q.shape), dK = Tensor(zeros: record.k.shape), dV = Tensor(zeros: record.v.shape)
+        for i in sequences.indices {
+            attentionBackward(record: record, sequence: i, dOut: dAttention, dQ: &dQ, dK: &dK, dV: &dV)
+        }
+        // Rotation is orthogonal: its backward rotates by the opposite angle.
+        let frequencies = spec.layers[l].rope.inverseFrequencies(headDim: s.headDim)
+        let negated = positions.map { -$0 }
+        dQ.withMutableBaseAddress {
+            RotaryEmbedding.apply($0, rows: total, heads: s.attentionHeads, headDim: s.headDim, positions: negated,
+                                  inverseFrequencies: frequencies)
+        }
+        dK.withMutableBaseAddress {
+            RotaryEmbedding.apply($0, rows: total, heads: s.keyValueHeads, headDim: s.headDim, positions: negated,
+                                  inverseFrequencies: frequencies)
+        }
+        if spec.queryKeyNorm, let qn = layer.queryNorm, let kn = layer.keyNorm {
+            dQ = normBackward(record.qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn,
+                              dQ.reshaped([total * s.attentionHeads, s.headDim])).reshaped(record.qRaw.shape)
+            dK = normBackward(record.kRaw.reshaped([total * s.keyValueHeads, s.headDim]), kn,
+                              dK.reshaped([total * s.keyValueHeads, s.headDim])).reshaped(record.kRaw.shape)
+        }
+        var dH = linearBackward(layer.q, input: record.h, dy: dQ)
+        Kernels.addInPlace(&dH, linearBackward(layer.k, input: record.h, dy: dK))
+        Kernels.addInPlace(&dH, linearBackward(layer.v, input: record.h, dy: dV))
+        var dInput = dMiddle
+        Kernels.addInPlace(&dInput, normBackward(record.input, layer.attentionNorm, dH))
+        return dInput
+    }
+
+    /// forward, per head h (KV head g):  S = scale·Q_h·K_gᵀ,  P = softmax_masked(S),  O_h = P·V_g
+    /// backward: dP = dO_h·V_gᵀ;  dV_g += Pᵀ·dO_h;  dS = P∘(dP − rowsum(dP∘P));  dQ_h = scale·dS·K_g;  dK_g += scale·dSᵀ·Q_h
+    private func attentionBackward(record: LayerRecord, sequence i: Int, dOut: Tensor,
+                                   dQ: inout Tensor, dK: inout Tensor, dV: inout Tensor)
+    {
+        let s = spec.shape, d = s.headDim, n = counts[i], row = offsets[i]
+        guard n > 0 else { return }
+        let qw = s.attentionHeads * d, kw = s.keyValueHeads * d, group = s.attentionHeads / s.keyValueHeads
+        let scale = spec.attentionScale
+        var dP = [Float](repeating: 0, count: n * n)
+        record.probabilities[i].withUnsafeBufferPointer { pb in
+            record.q.withBaseAddress { qp in record.k.withBaseAddress { kp in record.v.withBaseAddress { vp in
+                dOut.withBaseAddress { dop in dQ.withMutableBaseAddress { dqp in dK.withMutableBaseAddress { dkp in
+                    dV.withMutableBaseAddress { dvp in dP.withUnsafeMutableBufferPointer { dpb in
+                        let dPp = dpb.baseAddress!
+                        for h in 0..<s.attentionHeads {
+                            let g = h / group, p = pb.baseAddress! + h * n * n
+                            let dO = dop + row * qw + h * d
+                            gemm(m: n, n: n, k: d, a: dO, lda: qw, transA: .none, b: vp + row * kw + g * d, ldb: kw,
+                                 transB: .transposed, c: dPp, ldc: n, alpha: 1, beta: 0)
+                            gemm(m: n, n: d, k: n, a: p, lda: n, transA: .transposed, b: dO, ldb: qw, transB: .none,
+                                 c: dvp + row * kw + g * d, ldc: kw, alpha: 1, beta: 1)
+                            for t in 0..<n {
+                                let pr = p + t * n, dr = dPp + t * n
+                                var dot: Float = 0
+                                for j in 0..<n { dot += dr[j] * pr[j] }
+                                for j in 0..<n { dr[j] = pr[j] * (dr[j] - dot) }
+                            }
+                            gemm(m: n, n: d, k: n, a: dPp, lda: n, transA: .none, b: kp + row * kw + g * d, ldb: kw,
+                                 transB: .none, c: dqp + row * qw + h * d, ldc: qw, alpha: scale, beta: 1)
+                            gemm(m: n, n: d, k: n, a: dPp, lda: n, transA: .transposed, b: qp + row * qw + h * d, ldb: qw,
+                                 transB: .none, c: dkp + row * kw + g * d, ldc: kw, alpha: scale, beta: 1)
+                        }
+                    } }
+                } } }
+            } } }
+        }
+    }
+}
