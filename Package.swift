@@ -51,5 +51,7 @@ let package = Package(
         .testTarget(name: "TinyTuneTokenizerTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneTokenizerTests"),
+        .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders"],
+                    path: "Tests/TinyTuneLoadersTests", resources: [.copy("Fixtures")]),
     ]
 )

@@ -14,14 +14,16 @@ public struct GGUFLoader: Plugin, WeightLoader {
         path = context.resolve(options.path)
     }
 
+    /// Parses the whole header (metadata and tensor table, every offset checked); reads no tensor data.
     public func checkFiles() throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard FileManager.default.isReadableFile(atPath: path) else {
             throw TinyTuneError.io(path: path, reason: "no such file (or not readable)")
         }
-        defer { try? handle.close() }
-        let magic = (try? handle.read(upToCount: 4)) ?? Data()
-        guard magic == Data("GGUF".utf8) else {
-            throw TinyTuneError.invalidFile(path: path, reason: "not a GGUF file (the first four bytes are not \"GGUF\")")
-        }
+        _ = try GGUFFile(path: path)
+    }
+
+    /// The parsed file (memory-mapped; tensors are converted on demand).
+    public func open() throws -> GGUFFile {
+        try GGUFFile(path: path)
     }
 }
