@@ -50,7 +50,7 @@ let package = Package(
                     path: "Tests/TinyTunePluginsTests"),
         .testTarget(name: "TinyTuneTokenizerTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
-                    path: "Tests/TinyTuneTokenizerTests"),
+                    path: "Tests/TinyTuneTokenizerTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders"],
                     path: "Tests/TinyTuneLoadersTests", resources: [.copy("Fixtures")]),
     ]
