@@ -16,7 +16,7 @@ struct BPEModel: Sendable {
     private struct Merge: Sendable { let rank: Int32; let result: Int32 }
 
     /// Interned byte-level texts → id; vocabulary ids first, then extra texts that only merges mention.
-    private let ids: [ArraySlice<UInt8>: Int32]
+    private let ids: ByteStringTable
     private let vocabularyCount: Int32
     /// (left id, right id) packed in 64 bits → rank and merged id.
     private let merges: [UInt64: Merge]
@@ -25,15 +25,15 @@ struct BPEModel: Sendable {
     private let ignoreMerges: Bool
 
     init(vocabulary: TokenizerVocabulary, ignoreMerges: Bool) throws {
-        var ids: [ArraySlice<UInt8>: Int32] = [:]
-        ids.reserveCapacity(vocabulary.count + vocabulary.merges.count)
-        for (i, token) in vocabulary.tokens.enumerated() { ids[ArraySlice(token.utf8)] = Int32(i) }   // last wins
+        var ids = ByteStringTable(capacity: vocabulary.count + vocabulary.merges.count)
+        for (i, token) in vocabulary.tokens.enumerated() {
+            ids.insert(ArraySlice(token.utf8), value: Int32(i), replace: true)   // last wins, as in llama.cpp
+        }
         var next = Int32(vocabulary.count)
         func intern(_ bytes: ArraySlice<UInt8>) -> Int32 {
-            if let id = ids[bytes] { return id }
-            ids[bytes] = next
-            next += 1
-            return next - 1
+            let id = ids.insert(bytes, value: next)
+            if id == next { next += 1 }
+            return id
         }
         var merges: [UInt64: Merge] = [:]
         merges.reserveCapacity(vocabulary.merges.count)

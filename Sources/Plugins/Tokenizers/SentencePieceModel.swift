@@ -11,15 +11,16 @@ import TinyTune
 ///     var ids: [Int] = []
 ///     model.encode(Array("▁Hello".utf8), into: &ids)
 struct SentencePieceModel: Sendable {
-    private let ids: [ArraySlice<UInt8>: Int32]
+    private let ids: ByteStringTable
     private let scores: [Float]
     /// The token for each byte: `<0xXX>`, else the one-byte text, else the unknown token (-1 if none).
     private let byteToken: [Int32]
 
     init(vocabulary: TokenizerVocabulary) {
-        var ids: [ArraySlice<UInt8>: Int32] = [:]
-        ids.reserveCapacity(vocabulary.count)
-        for (i, token) in vocabulary.tokens.enumerated() { ids[ArraySlice(token.utf8)] = Int32(i) }
+        var ids = ByteStringTable(capacity: vocabulary.count)
+        for (i, token) in vocabulary.tokens.enumerated() {
+            ids.insert(ArraySlice(token.utf8), value: Int32(i), replace: true)   // last wins, as in llama.cpp
+        }
         self.ids = ids
         self.scores = vocabulary.scores
         let unknown = Int32(vocabulary.unknownID ?? -1)
