@@ -160,39 +160,51 @@ public struct RegexPreTokenizer: Sendable {
 
     /// The words of `text`, in order; joined they give `text` back.
     public func split(_ text: String) -> [Substring] {
-        var pieces: [Substring] = text.isEmpty ? [] : [text[...]]
+        let bytes = Array(text.utf8)
+        let utf8 = text.utf8
+        return split(bytes[...]).map { range in
+            text[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)]
+        }
+    }
+
+    /// The words of `text` (valid UTF-8) as byte ranges of it, in order.
+    public func split(_ text: ArraySlice<UInt8>) -> [Range<Int>] {
+        var pieces: [Range<Int>] = text.isEmpty ? [] : [text.startIndex..<text.endIndex]
         for entry in compiled {
-            var next: [Substring] = []
+            var next: [Range<Int>] = []
             next.reserveCapacity(pieces.count * 2)
-            for piece in pieces { Self.split(piece, with: entry.regex, into: &next) }
+            for piece in pieces { Self.split(text[piece], with: entry.regex, into: &next) }
             pieces = next
         }
         return pieces
     }
 
-    private static func split(_ piece: Substring, with regex: NSRegularExpression, into output: inout [Substring]) {
-        let string = String(piece)
-        let matches = regex.matches(in: string, options: [], range: NSRange(string.startIndex..., in: string))
-        var start = string.startIndex
-        for match in matches {
-            guard let range = Range(match.range, in: string) else { continue }
-            if range.lowerBound > start {
-                output.append(Self.slice(piece, of: string, start..<range.lowerBound))
-            }
-            if !range.isEmpty { output.append(Self.slice(piece, of: string, range)) }
-            start = range.upperBound
+    /// Matches on the piece alone (so lookahead ends at its end). ICU reports UTF-16 offsets; they are mapped back
+    /// to byte offsets scalar by scalar (going through `String.Index` would round to grapheme boundaries and
+    /// glue a combining mark to its base letter's piece).
+    private static func split(_ piece: ArraySlice<UInt8>, with regex: NSRegularExpression,
+                              into output: inout [Range<Int>]) {
+        let string = String(decoding: piece, as: UTF8.self)
+        // byteOffset[u] = the byte offset of UTF-16 offset u (scalar starts and the end).
+        var byteOffset = [Int](repeating: piece.startIndex, count: string.utf16.count + 1)
+        var u = 0, b = piece.startIndex
+        for scalar in string.unicodeScalars {
+            byteOffset[u] = b
+            u += scalar.utf16.count
+            b += scalar.utf8.count
         }
-        if start < string.endIndex { output.append(Self.slice(piece, of: string, start..<string.endIndex)) }
-    }
-
-    /// The part of `piece` at `range` of its copy `string` (same UTF-8 offsets).
-    private static func slice(_ piece: Substring, of string: String, _ range: Range<String.Index>) -> Substring {
-        let lower = string.utf8.distance(from: string.startIndex, to: range.lowerBound)
-        let upper = string.utf8.distance(from: string.startIndex, to: range.upperBound)
-        let utf8 = piece.utf8
-        let a = utf8.index(utf8.startIndex, offsetBy: lower)
-        let b = utf8.index(utf8.startIndex, offsetBy: upper)
-        return piece[a..<b]
+        byteOffset[u] = b
+        let ns = NSString(string: string)
+        let matches = regex.matches(in: string, options: [], range: NSRange(location: 0, length: ns.length))
+        var start = piece.startIndex
+        for match in matches {
+            let lower = byteOffset[match.range.location]
+            let upper = byteOffset[match.range.location + match.range.length]
+            if lower > start { output.append(start..<lower) }
+            if upper > lower { output.append(lower..<upper) }
+            start = upper
+        }
+        if start < piece.endIndex { output.append(start..<piece.endIndex) }
     }
 
     /// Rewrites `\s`/`\S` to an explicit class: tab to carriage return, space, U+0085 and `\p{Z}` (llama.cpp

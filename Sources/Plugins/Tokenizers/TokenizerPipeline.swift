@@ -9,7 +9,7 @@ import TinyTune
 ///     let text = try tokenizer.decode(ids)
 public struct TokenizerPipeline: Tokenizer, Sendable {
     private enum Model: Sendable {
-        case byteLevel(RegexPreTokenizer, BPEModel)
+        case byteLevel(WordSplitter, BPEModel)
         case sentencePiece(SentencePieceModel)
     }
 
@@ -25,8 +25,12 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
         switch vocabulary.model {
         case .gpt2:
             let kind = try PreTokenizerKind(validating: vocabulary.pre, source: vocabulary.source)
-            model = .byteLevel(try RegexPreTokenizer(kind: kind),
-                               try BPEModel(vocabulary: vocabulary, ignoreMerges: kind.ignoresMerges))
+            let splitter: WordSplitter = if let fast = HandWrittenSplitter(kind: kind) {
+                .handWritten(fast)
+            } else {
+                .regex(try RegexPreTokenizer(kind: kind))
+            }
+            model = .byteLevel(splitter, try BPEModel(vocabulary: vocabulary, ignoreMerges: kind.ignoresMerges))
         case .llama:
             model = .sentencePiece(SentencePieceModel(vocabulary: vocabulary))
         }
@@ -48,8 +52,7 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
                 case .token(let id):
                     output.append(id)
                 case .text(let range):
-                    let piece = String(decoding: bytes[range], as: UTF8.self)
-                    for word in pre.split(piece) { bpe.encode(word: word.utf8, into: &output) }
+                    for word in pre.words(bytes[range]) { bpe.encode(word: bytes[word], into: &output) }
                 }
             }
         case let .sentencePiece(spm):
@@ -78,5 +81,21 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
 
     public func decode(_ ids: [Int]) throws -> String {
         try decoder.decode(ids)
+    }
+}
+
+/// The pre-tokenizer of a byte-level vocabulary: hand-written for the common regexes, ICU for the others.
+enum WordSplitter: Sendable {
+    case handWritten(HandWrittenSplitter)
+    case regex(RegexPreTokenizer)
+
+    /// The words of `text` (valid UTF-8) as byte ranges of it.
+    func words(_ text: ArraySlice<UInt8>) -> [Range<Int>] {
+        switch self {
+        case .handWritten(let splitter):
+            return splitter.split(text)
+        case .regex(let pre):
+            return pre.split(text)
+        }
     }
 }
