@@ -37,6 +37,13 @@ struct Gemma3ReferenceTests {
         #expect(mismatches == 0, "\(mismatches) of \(fixture.cases.count) cases differ")
     }
 
+    @Test func batchEqualsOneByOne() throws {
+        let tokenizer = try TokenizerFixtures.gemma()
+        let cases = try Self.fixture().cases
+        let batch = tokenizer.encodeBatch(cases.map(\.text), addSpecialTokens: false, parseSpecial: true)
+        #expect(batch == cases.map(\.ids))
+    }
+
     @Test func decodesBackToTheText() throws {
         let tokenizer = try TokenizerFixtures.gemma()
         for c in try Self.fixture().cases {

@@ -50,22 +50,28 @@ struct TokenizeRunner {
     func run(input: Data, json: Bool, jsonl: Bool, decode: Bool) throws -> String {
         let text = try Self.utf8(input, source: "stdin")
         if jsonl {
-            var lines: [String] = []
+            // Parse every line first (errors name the line), then encode the batch on all cores.
+            var inputs: [(source: String, value: JSONValue)] = []
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 let source = "stdin:\(number + 1)"
-                let value = try JSONValue.parse(String(line), source: source)
-                if decode {
-                    let ids = try Self.ids(from: value, source: source)
-                    lines.append(JSONValue.object([("text", .string(try tokenizer.decode(ids)))]).serialized())
-                } else {
-                    guard case .string(let s)? = value["text"] else {
-                        throw TinyTuneError.unsupported("\(source): expected {\"text\": \"...\"}, got \(value.excerpt)")
-                    }
-                    lines.append(Self.idsJSON(encode(s)))
-                }
+                inputs.append((source, try JSONValue.parse(String(line), source: source)))
             }
-            return lines.map { $0 + "\n" }.joined()
+            if decode {
+                return try inputs.map { input in
+                    let ids = try Self.ids(from: input.value, source: input.source)
+                    return JSONValue.object([("text", .string(try tokenizer.decode(ids)))]).serialized() + "\n"
+                }.joined()
+            }
+            let texts = try inputs.map { input -> String in
+                guard case .string(let s)? = input.value["text"] else {
+                    throw TinyTuneError.unsupported(
+                        "\(input.source): expected {\"text\": \"...\"}, got \(input.value.excerpt)")
+                }
+                return s
+            }
+            return tokenizer.encodeBatch(texts, addSpecialTokens: addSpecial, parseSpecial: parseSpecial)
+                .map { Self.idsJSON($0) + "\n" }.joined()
         }
         if decode {
             let ids = try Self.parseIDs(text)
