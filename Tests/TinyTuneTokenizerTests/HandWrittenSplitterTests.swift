@@ -7,7 +7,7 @@ import Testing
 struct HandWrittenSplitterTests {
     static func texts() throws -> [String] {
         var texts = try TokenizerFixtures.vectors("qwen2").map(\.text)
-        texts += try Gemma3ReferenceTests.fixture().cases.map(\.text)
+        texts += try HuggingFaceReferenceTests.fixture("gemma3").cases.map(\.text)
         texts += ["'S 'LL 'Re", "a'sb", "x'", "'", " ", "  ", "a  ", " \n \n", "\r\n\r\n  x", "1234567", "a1b22c333",
                   "\u{00a0}\u{00a0}a", "\u{0b}\u{85}x", "!!!\n\n", " !?", "  !?", "\t\tword"]
         return texts

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Builds the tokenizer reference fixture: a mixed corpus and the ids Hugging Face gives for it.
 
-Writes Tests/TinyTuneTokenizerTests/Fixtures/gemma3_hf.json:
+Writes Tests/TinyTuneTokenizerTests/Fixtures/gemma3_hf.json (the real Gemma 3 vocabulary, SentencePiece BPE) and
+qwen2_hf.json (llama.cpp's Qwen2 vocabulary from ../shared/fixtures/llamacpp-vocab, byte-level BPE), each:
     {"reference": "...", "cases": [{"text": "...", "ids": [...], "ids_with_special": [...]}, ...]}
 `ids` come from `tokenizer.encode(text, add_special_tokens=False)` (special-token text parsed, as Hugging Face
 does by default), `ids_with_special` from `add_special_tokens=True` (BOS added).
 
-The tokenizer is the real Gemma 3 one, loaded by transformers from the GGUF file itself
+Each tokenizer is loaded by transformers from the GGUF file itself
 (`AutoTokenizer.from_pretrained(models_dir, gguf_file=...)`), so nothing is downloaded. Needs transformers, torch,
 gguf and sentencepiece (the reference venv):
 
@@ -22,7 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "gemma-3-270m-q4_k_m.gguf"
-OUT = ROOT / "Tests" / "TinyTuneTokenizerTests" / "Fixtures" / "gemma3_hf.json"
+FIXTURES = ROOT / "Tests" / "TinyTuneTokenizerTests" / "Fixtures"
+SOURCES = [
+    ("gemma3", MODEL),
+    ("qwen2", (ROOT / ".." / "shared" / "fixtures" / "llamacpp-vocab" / "ggml-vocab-qwen2.gguf").resolve()),
+]
 
 NAMES = ["Natalia", "Weng", "Betty", "Julie", "James", "Mark", "Albert", "Ken", "Alexis", "Tina", "Randy", "Joy"]
 ITEMS = ["clips", "apples", "pages", "marbles", "cookies", "dollars", "books", "eggs", "shirts", "tickets"]
@@ -133,27 +138,27 @@ def corpus():
 
 
 def main():
-    if not MODEL.exists():
-        sys.exit(f"{MODEL}: missing; run `bash scripts/install-deps.sh` first")
+    for _, path in SOURCES:
+        if not path.exists():
+            sys.exit(f"{path}: missing (the model: run `bash scripts/install-deps.sh`; the vocabularies: ../shared)")
     import tokenizers
     import transformers
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(MODEL.parent), gguf_file=MODEL.name)
-    cases = []
-    for text in corpus():
-        cases.append({
-            "text": text,
-            "ids": tok.encode(text, add_special_tokens=False),
-            "ids_with_special": tok.encode(text, add_special_tokens=True),
-        })
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    reference = (f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}: "
-                 f"AutoTokenizer.from_pretrained(models/, gguf_file={MODEL.name!r})")
-    with open(OUT, "w", encoding="utf-8") as f:
-        json.dump({"reference": reference, "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
-        f.write("\n")
-    print(f"{OUT}: {len(cases)} cases, {sum(len(c['ids']) for c in cases)} tokens")
+    texts = corpus()
+    for name, path in SOURCES:
+        tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+        cases = [{"text": text,
+                  "ids": tok.encode(text, add_special_tokens=False),
+                  "ids_with_special": tok.encode(text, add_special_tokens=True)} for text in texts]
+        reference = (f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}: "
+                     f"AutoTokenizer.from_pretrained(..., gguf_file={path.name!r})")
+        out = FIXTURES / f"{name}_hf.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8") as f:
+            json.dump({"reference": reference, "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
+            f.write("\n")
+        print(f"{out}: {len(cases)} cases, {sum(len(c['ids']) for c in cases)} tokens")
 
 
 if __name__ == "__main__":

@@ -49,12 +49,28 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
         let fragments = specials.split(bytes, parseSpecial: parseSpecial)
         switch model {
         case let .byteLevel(pre, bpe):
+            // Words repeat: short ones are merged once per call and their ids reused (bounded memory).
+            var cache = ByteStringTable(capacity: 256)
+            var cached: [ArraySlice<Int>] = []
             for fragment in fragments {
                 switch fragment {
                 case .token(let id):
                     output.append(id)
                 case .text(let range):
-                    for word in pre.words(bytes[range]) { bpe.encode(word: bytes[word], into: &output) }
+                    for word in pre.words(bytes[range]) {
+                        let slice = bytes[word]
+                        let cacheable = slice.count <= 24
+                        if cacheable, let index = cache[slice] {
+                            output += cached[Int(index)]
+                            continue
+                        }
+                        let before = output.count
+                        bpe.encode(word: slice, into: &output)
+                        if cacheable && cached.count < 65_536 {
+                            cache.insert(slice, value: Int32(cached.count))
+                            cached.append(ArraySlice(output[before...]))
+                        }
+                    }
                 }
             }
         case let .sentencePiece(spm):
