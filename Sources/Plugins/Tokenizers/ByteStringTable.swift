@@ -10,49 +10,56 @@ struct ByteStringTable: Sendable {
     private var keyStart: [Int32] = []
     private var keyLength: [Int32] = []
     private var values: [Int32] = []
-    /// Entry index + 1 per slot; 0 is empty.
-    private var slots: [Int32]
+    /// Per slot: the key's 32-bit hash tag (high half) and entry index + 1 (low half); 0 is empty. The tag spares
+    /// reading the key bytes of entries that merely share the probe sequence.
+    private var slots: [UInt64]
     private var mask: Int
 
     init(capacity: Int = 16) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
     }
 
     var count: Int { values.count }
 
     @inline(__always)
-    private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+    private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in key { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        return h ^ (h >> 29)
     }
 
     /// The slot holding `key`, or the empty slot where it would go.
     @inline(__always)
     private func slot(for key: UnsafeBufferPointer<UInt8>) -> (slot: Int, found: Bool) {
-        var i = Self.hash(key) & mask
-        while true {
-            let entry = Int(slots[i])
-            if entry == 0 { return (i, false) }
-            let e = entry - 1
-            if Int(keyLength[e]) == key.count {
-                let start = Int(keyStart[e])
-                let equal = keyBytes.withUnsafeBufferPointer { all in
-                    key.count == 0 || memcmpBytes(all.baseAddress! + start, key.baseAddress!, key.count)
+        let h = Self.hash(key)
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        return slots.withUnsafeBufferPointer { slots in
+            keyBytes.withUnsafeBufferPointer { all in
+                var i = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let word = slots[i]
+                    if word == 0 { return (i, false) }
+                    if word & 0xFFFF_FFFF_0000_0000 == tag {
+                        let e = Int(word & 0xFFFF_FFFF) - 1
+                        if Int(keyLength[e]) == key.count
+                            && (key.count == 0 || memcmpBytes(all.baseAddress! + Int(keyStart[e]), key.baseAddress!,
+                                                               key.count)) {
+                            return (i, true)
+                        }
+                    }
+                    i = (i + 1) & mask
                 }
-                if equal { return (i, true) }
             }
-            i = (i + 1) & mask
         }
     }
 
     /// The id of `key`, if present.
     func lookup(_ key: UnsafeBufferPointer<UInt8>) -> Int32? {
         let (s, found) = slot(for: key)
-        return found ? values[Int(slots[s]) - 1] : nil
+        return found ? values[Int(slots[s] & 0xFFFF_FFFF) - 1] : nil
     }
 
     subscript(key: ArraySlice<UInt8>) -> Int32? {
@@ -66,7 +73,7 @@ struct ByteStringTable: Sendable {
         return key.withUnsafeBufferPointer { buffer -> Int32 in
             let (s, found) = slot(for: buffer)
             if found {
-                let e = Int(slots[s]) - 1
+                let e = Int(slots[s] & 0xFFFF_FFFF) - 1
                 if replace { values[e] = value }
                 return values[e]
             }
@@ -74,21 +81,23 @@ struct ByteStringTable: Sendable {
             keyLength.append(Int32(buffer.count))
             keyBytes.append(contentsOf: buffer)
             values.append(value)
-            slots[s] = Int32(values.count)
+            slots[s] = (Self.hash(buffer) & 0xFFFF_FFFF_0000_0000) | UInt64(values.count)
             return value
         }
     }
 
     private mutating func grow() {
         let size = slots.count * 2
-        slots = [Int32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
+        let keys = keyBytes
         for e in 0..<values.count {
             let start = Int(keyStart[e]), length = Int(keyLength[e])
-            let s = keyBytes.withUnsafeBufferPointer { all in
-                slot(for: UnsafeBufferPointer(rebasing: all[start..<(start + length)])).slot
+            keys.withUnsafeBufferPointer { all in
+                let key = UnsafeBufferPointer(rebasing: all[start..<(start + length)])
+                let s = slot(for: key).slot
+                slots[s] = (Self.hash(key) & 0xFFFF_FFFF_0000_0000) | UInt64(e + 1)
             }
-            slots[s] = Int32(e + 1)
         }
     }
 }
