@@ -53,7 +53,7 @@ struct TokenizeRunner {
             // Parse every line first (errors name the line), then encode the batch on all cores.
             var inputs: [(source: String, value: JSONValue)] = []
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            where line.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
                 let source = "stdin:\(number + 1)"
                 inputs.append((source, try JSONValue.parse(String(line), source: source)))
             }

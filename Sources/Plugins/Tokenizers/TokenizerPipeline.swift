@@ -42,6 +42,12 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
     /// of control tokens (`<|im_start|>`, `<start_of_turn>`) into their ids; added (user-defined) tokens are
     /// always recognized.
     public func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool) -> [Int] {
+        var cache = WordCache()
+        return encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial, cache: &cache)
+    }
+
+    /// `encode` reusing the merged words of earlier calls (one cache per thread).
+    func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool, cache: inout WordCache) -> [Int] {
         let bytes = Array(text.utf8)
         var output: [Int] = []
         output.reserveCapacity(bytes.count / 3 + 2)
@@ -49,9 +55,6 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
         let fragments = specials.split(bytes, parseSpecial: parseSpecial)
         switch model {
         case let .byteLevel(pre, bpe):
-            // Words repeat: short ones are merged once per call and their ids reused (bounded memory).
-            var cache = ByteStringTable(capacity: 256)
-            var cached: [ArraySlice<Int>] = []
             for fragment in fragments {
                 switch fragment {
                 case .token(let id):
@@ -60,15 +63,15 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
                     for word in pre.words(bytes[range]) {
                         let slice = bytes[word]
                         let cacheable = slice.count <= 24
-                        if cacheable, let index = cache[slice] {
-                            output += cached[Int(index)]
+                        if cacheable, let index = cache.table[slice] {
+                            output += cache.ids[Int(index)]
                             continue
                         }
                         let before = output.count
                         bpe.encode(word: slice, into: &output)
-                        if cacheable && cached.count < 65_536 {
-                            cache.insert(slice, value: Int32(cached.count))
-                            cached.append(ArraySlice(output[before...]))
+                        if cacheable && cache.ids.count < WordCache.limit {
+                            cache.table.insert(slice, value: Int32(cache.ids.count))
+                            cache.ids.append(Array(output[before...]))
                         }
                     }
                 }
@@ -100,10 +103,12 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
         guard workers > 1 else { return texts.map { encode($0, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial) } }
         let results = BatchResults(count: texts.count)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            // Interleaved assignment keeps the cores busy when lengths vary.
+            // Interleaved assignment keeps the cores busy when lengths vary; each worker keeps its word cache.
+            var cache = WordCache()
             var i = worker
             while i < texts.count {
-                results.set(i, encode(texts[i], addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial))
+                results.set(i, encode(texts[i], addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial,
+                                      cache: &cache))
                 i += workers
             }
         }
@@ -142,4 +147,12 @@ private final class BatchResults: @unchecked Sendable {
     private(set) var values: [[Int]]
     init(count: Int) { values = Array(repeating: [], count: count) }
     func set(_ index: Int, _ ids: [Int]) { lock.withLock { values[index] = ids } }
+}
+
+/// Byte-level words already merged: words repeat, so short ones (≤ 24 bytes) are merged once and their ids
+/// reused, up to `limit` words.
+struct WordCache {
+    static let limit = 65_536
+    var table = ByteStringTable(capacity: 256)
+    var ids: [[Int]] = []
 }
