@@ -13,6 +13,11 @@ gguf and sentencepiece (the reference venv):
 
     /root/.venvs/ref/bin/python scripts/reference/make_tokenizer_fixtures.py
 
+It also trains two small byte-level BPE tokenizers with Hugging Face `tokenizers` on the corpus and saves them as
+tokenizer.json files (Fixtures/bpe_qwen2_style.json: a Qwen2 Split regex then ByteLevel; Fixtures/bpe_gpt2_style.json:
+ByteLevel with its own regex), with their ids in Fixtures/<name>_hf.json, to test tokenizer.json loading.
+`--tokenizer-json-only` skips the GGUF part (then only `tokenizers` is needed).
+
 The corpus is generated here with a fixed seed: word problems, code, many languages, emoji, whitespace runs,
 digits, special-token text and random mixtures of all of them.
 """
@@ -137,7 +142,46 @@ def corpus():
     return unique
 
 
+QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+               r"\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def tokenizer_json_fixtures(texts):
+    import tokenizers
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers, AddedToken
+
+    styles = {
+        "bpe_qwen2_style": pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(QWEN2_REGEX), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]),
+        "bpe_gpt2_style": pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+    }
+    for name, pre in styles.items():
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=1200, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                      special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+                                      show_progress=False)
+        tok.train_from_iterator(texts, trainer=trainer)
+        tok.add_tokens([AddedToken("<extra>", special=False)])
+        tok.save(str(FIXTURES / f"{name}.json"))
+        cases = [{"text": t, "ids": tok.encode(t, add_special_tokens=False).ids,
+                  "ids_with_special": tok.encode(t, add_special_tokens=True).ids}
+                 for t in texts + ["<|im_start|>user\nhi<|im_end|>", "a<extra>b"]]
+        out = FIXTURES / f"{name}_hf.json"
+        with open(out, "w", encoding="utf-8") as f:
+            json.dump({"reference": f"tokenizers {tokenizers.__version__}: Tokenizer.from_file({name}.json)",
+                       "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
+            f.write("\n")
+        print(f"{out}: {len(cases)} cases")
+
+
 def main():
+    if "--tokenizer-json-only" in sys.argv:
+        tokenizer_json_fixtures(corpus())
+        return
+    tokenizer_json_fixtures(corpus())
     for _, path in SOURCES:
         if not path.exists():
             sys.exit(f"{path}: missing (the model: run `bash scripts/install-deps.sh`; the vocabularies: ../shared)")

@@ -21,7 +21,7 @@ struct TokenizeCommand: ParsableCommand {
             spaces, commas or newlines, or a JSON array, or {"ids": [...]}.
             """)
 
-    @Option(help: "The model: a GGUF file (tokenizer.json and model folders come later).") var model: String
+    @Option(help: "The model: a GGUF file, a tokenizer.json or a model folder with one.") var model: String
     @Flag(inversion: .prefixedNo, help: "Parse special-token text into its id (default on).")
     var parseSpecial = true
     @Flag(help: "Add BOS/EOS as the model's configuration says.") var addSpecial = false

@@ -2,8 +2,8 @@ import Foundation
 import TinyTune
 import TinyTuneLoaders
 
-/// Finds and loads a tokenizer from a checkpoint path: a GGUF file now; a `tokenizer.json` or a model folder later
-/// (issue #4).
+/// Finds and loads a tokenizer from a checkpoint path: a GGUF file, a `tokenizer.json` (byte-level BPE for now) or
+/// a model folder holding one (with its `tokenizer_config.json`).
 ///
 ///     let tokenizer = try TokenizerFiles.load(path: "models/gemma-3-270m-q4_k_m.gguf")
 ///     tokenizer.encode("Hello", addSpecialTokens: true, parseSpecial: true)   // [2, 9259]
@@ -17,9 +17,14 @@ public enum TokenizerFiles {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw TinyTuneError.io(path: path, reason: "no such file or folder")
         }
-        if isFolder.boolValue || path.hasSuffix(".json") {
-            throw TinyTuneError.notAvailableYet(feature: "tokenizers from tokenizer.json or a model folder", issue: 4)
+        if isFolder.boolValue {
+            let json = URL(fileURLWithPath: path).appendingPathComponent("tokenizer.json").path
+            guard FileManager.default.fileExists(atPath: json) else {
+                throw TinyTuneError.io(path: path, reason: "a model folder needs a tokenizer.json")
+            }
+            return try TokenizerVocabulary(tokenizerJSONPath: json)
         }
+        if path.hasSuffix(".json") { return try TokenizerVocabulary(tokenizerJSONPath: path) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw TinyTuneError.io(path: path, reason: "not readable")
         }

@@ -26,13 +26,19 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
         specials = SpecialTokenSplitter(vocabulary: vocabulary)
         switch vocabulary.model {
         case .gpt2:
-            let kind = try PreTokenizerKind(validating: vocabulary.pre, source: vocabulary.source)
-            let splitter: WordSplitter = if let fast = HandWrittenSplitter(kind: kind) {
-                .handWritten(fast)
+            let splitter: WordSplitter
+            let ignoreMerges: Bool
+            if let patterns = vocabulary.preRegexes {
+                splitter = .regex(try RegexPreTokenizer(patterns: patterns))
+                ignoreMerges = vocabulary.ignoreMerges ?? false
             } else {
-                .regex(try RegexPreTokenizer(kind: kind))
+                let kind = try PreTokenizerKind(validating: vocabulary.pre, source: vocabulary.source)
+                splitter = if let fast = HandWrittenSplitter(kind: kind) { .handWritten(fast) } else {
+                    .regex(try RegexPreTokenizer(kind: kind))
+                }
+                ignoreMerges = vocabulary.ignoreMerges ?? kind.ignoresMerges
             }
-            model = .byteLevel(splitter, try BPEModel(vocabulary: vocabulary, ignoreMerges: kind.ignoresMerges))
+            model = .byteLevel(splitter, try BPEModel(vocabulary: vocabulary, ignoreMerges: ignoreMerges))
         case .llama:
             model = .sentencePiece(SentencePieceModel(vocabulary: vocabulary))
         }
@@ -48,7 +54,7 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
 
     /// `encode` reusing the merged words of earlier calls (one cache per thread).
     func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool, cache: inout WordCache) -> [Int] {
-        let bytes = Array(text.utf8)
+        let bytes = Array((vocabulary.normalizeNFC ? text.precomposedStringWithCanonicalMapping : text).utf8)
         var output: [Int] = []
         output.reserveCapacity(bytes.count / 3 + 2)
         if addSpecialTokens && vocabulary.addBOS, let bos = vocabulary.bosID { output.append(bos) }

@@ -42,6 +42,12 @@ public struct TokenizerVocabulary: Sendable {
     public var addSpacePrefix: Bool
     /// Where the vocabulary came from, for error messages.
     public var source: String
+    /// Split regexes that no `tokenizer.ggml.pre` name stands for (from a tokenizer.json); nil: use `pre`.
+    public var preRegexes: [String]? = nil
+    /// Overrides the pre-tokenizer's `ignore_merges` default (a tokenizer.json says it explicitly).
+    public var ignoreMerges: Bool? = nil
+    /// Unicode NFC normalization before splitting (a tokenizer.json `NFC` normalizer, as Qwen2 has).
+    public var normalizeNFC = false
 
     /// Builds a vocabulary, filling what the file leaves out with llama.cpp's defaults (`llama_vocab::impl::load`):
     /// `llama` → BOS 1, EOS 2, unknown 0, BOS added, space prefix on; `gpt2` → BOS/EOS 11, nothing added (BOS added
