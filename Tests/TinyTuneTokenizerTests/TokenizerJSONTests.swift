@@ -2,11 +2,12 @@ import Foundation
 import Testing
 @testable import TinyTunePlugins
 
-/// tokenizer.json loading: two small byte-level BPE tokenizers trained and saved by Hugging Face `tokenizers`
-/// (`scripts/reference/make_tokenizer_fixtures.py`), with the ids Hugging Face gives over the mixed corpus.
+/// tokenizer.json loading: small BPE tokenizers (two byte-level, one SentencePiece style with byte fallback) trained
+/// and saved by Hugging Face `tokenizers` (`scripts/reference/make_tokenizer_fixtures.py`), with the ids Hugging Face
+/// gives over the mixed corpus.
 @Suite("tokenizer.json against Hugging Face")
 struct TokenizerJSONTests {
-    @Test(arguments: ["bpe_qwen2_style", "bpe_gpt2_style"])
+    @Test(arguments: ["bpe_qwen2_style", "bpe_gpt2_style", "bpe_sentencepiece_style"])
     func idsEqualHuggingFace(name: String) throws {
         guard let url = Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: "json") else {
             Issue.record("Fixtures/\(name).json is missing"); return

@@ -148,7 +148,7 @@ QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[
 
 def tokenizer_json_fixtures(texts):
     import tokenizers
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers, AddedToken
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers, AddedToken
 
     styles = {
         "bpe_qwen2_style": pre_tokenizers.Sequence([
@@ -175,6 +175,30 @@ def tokenizer_json_fixtures(texts):
                        "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
             f.write("\n")
         print(f"{out}: {len(cases)} cases")
+
+    # SentencePiece style (Llama 2 layout): ▁ for spaces with a prefix, merges by rank, byte fallback to <0xXX>.
+    name = "bpe_sentencepiece_style"
+    tok = Tokenizer(models.BPE(byte_fallback=True, unk_token="<unk>"))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    trainer = trainers.BpeTrainer(vocab_size=1500, special_tokens=["<unk>", "<s>", "</s>"], show_progress=False,
+                                  limit_alphabet=300)
+    tok.train_from_iterator(texts, trainer=trainer)
+    spec = json.loads(tok.to_str())
+    vocab = spec["model"]["vocab"]
+    for b in range(256):   # the byte tokens a SentencePiece vocabulary carries
+        vocab.setdefault(f"<0x{b:02X}>", len(vocab))
+    spec["decoder"] = {"type": "Sequence", "decoders": [
+        {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "}, {"type": "ByteFallback"},
+        {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+    tok = Tokenizer.from_str(json.dumps(spec))
+    tok.save(str(FIXTURES / f"{name}.json"))
+    cases = [{"text": t, "ids": tok.encode(t, add_special_tokens=False).ids,
+              "ids_with_special": tok.encode(t, add_special_tokens=True).ids} for t in texts + ["<s>hi</s>"]]
+    with open(FIXTURES / f"{name}_hf.json", "w", encoding="utf-8") as f:
+        json.dump({"reference": f"tokenizers {tokenizers.__version__}: Tokenizer.from_file({name}.json)",
+                   "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    print(f"{FIXTURES / (name + '_hf.json')}: {len(cases)} cases")
 
 
 def main():

@@ -23,8 +23,19 @@ struct BPEModel: Sendable {
     /// The interned id of each byte's one-character text, or -1.
     private let byteSymbol: [Int32]
     private let ignoreMerges: Bool
+    private let alphabet: Alphabet
 
-    init(vocabulary: TokenizerVocabulary, ignoreMerges: Bool) throws {
+    /// What the merges start from.
+    enum Alphabet: Sendable {
+        /// Bytes in GPT-2's alphabet (byte-level BPE).
+        case bytes
+        /// UTF-8 characters (Hugging Face BPE on `▁` text, as Gemma's and Llama 2's tokenizer.json); a character
+        /// outside the vocabulary becomes its `<0xXX>` tokens when `byteFallback`, else the unknown token
+        /// (consecutive unknowns fused), as `tokenizers/src/models/bpe/model.rs` does.
+        case characters(byteFallback: Bool, unknown: Int32?)
+    }
+
+    init(vocabulary: TokenizerVocabulary, ignoreMerges: Bool, alphabet: Alphabet = .bytes) throws {
         var ids = ByteStringTable(capacity: vocabulary.count + vocabulary.merges.count)
         for (i, token) in vocabulary.tokens.enumerated() {
             ids.insert(ArraySlice(token.utf8), value: Int32(i), replace: true)   // last wins, as in llama.cpp
@@ -53,8 +64,17 @@ struct BPEModel: Sendable {
         self.ids = ids
         self.merges = merges
         self.vocabularyCount = Int32(vocabulary.count)
-        self.byteSymbol = ByteLevelEncoding.byteToUTF8.map { ids[ArraySlice($0)] ?? -1 }
+        switch alphabet {
+        case .bytes:
+            self.byteSymbol = ByteLevelEncoding.byteToUTF8.map { ids[ArraySlice($0)] ?? -1 }
+        case .characters:
+            self.byteSymbol = (0..<256).map { b in
+                let hex = String(b, radix: 16, uppercase: true)
+                return ids[ArraySlice(("<0x" + (hex.count == 1 ? "0" + hex : hex) + ">").utf8)] ?? -1
+            }
+        }
         self.ignoreMerges = ignoreMerges
+        self.alphabet = alphabet
     }
 
     private struct Candidate: Comparable {
@@ -72,9 +92,16 @@ struct BPEModel: Sendable {
             if let id = ids[encoded[...]], id < vocabularyCount { output.append(Int(id)); return }
         }
         let bytes = Array(word)
-        let n = bytes.count
-        var symbol = bytes.map { byteSymbol[Int($0)] }
-        var length = [Int32](repeating: 1, count: n)
+        var symbol: [Int32], length: [Int32]
+        switch alphabet {
+        case .bytes:
+            symbol = bytes.map { byteSymbol[Int($0)] }
+            length = [Int32](repeating: 1, count: bytes.count)
+        case let .characters(byteFallback, unknown):
+            (symbol, length) = characterSymbols(bytes, byteFallback: byteFallback, unknown: unknown)
+        }
+        let n = symbol.count
+        if n == 0 { return }
         var prev = (0..<n).map { Int32($0) - 1 }
         var next = (0..<n).map { $0 + 1 == n ? Int32(-1) : Int32($0 + 1) }
         var queue = Heap<Candidate>()
@@ -104,21 +131,52 @@ struct BPEModel: Sendable {
             consider(best.left, next[l])
         }
 
+        // Symbol i starts at byte offset start[i] (lengths are in bytes).
+        var start = [Int](repeating: 0, count: n)
+        if case .bytes = alphabet { for k in 0..<n { start[k] = k } }
         var i = 0
         while i >= 0 && i < n {
             let id = symbol[i]
             if id >= 0 && id < vocabularyCount {
                 output.append(Int(id))
+            } else if case .characters = alphabet {
+                // Not reachable with a consistent vocabulary (merge results are tokens); dropped, not guessed.
             } else {
                 // Not a token: each byte of its byte-level text alone, if that is a token (llama.cpp does the same;
                 // with a complete byte alphabet this never happens).
-                let encoded = Self.byteLevel(bytes[i..<(i + Int(length[i]))])
+                let encoded = Self.byteLevel(bytes[start[i]..<(start[i] + Int(length[i]))])
                 for b in encoded {
                     if let single = ids[[b][...]], single < vocabularyCount { output.append(Int(single)) }
                 }
             }
             i = Int(next[i])
         }
+    }
+
+    /// Initial symbols for the character alphabet: one per UTF-8 character in the vocabulary, else its byte tokens
+    /// or one (fused) unknown token.
+    private func characterSymbols(_ bytes: [UInt8], byteFallback: Bool, unknown: Int32?) -> ([Int32], [Int32]) {
+        var symbol: [Int32] = [], length: [Int32] = []
+        symbol.reserveCapacity(bytes.count); length.reserveCapacity(bytes.count)
+        var offset = 0
+        var previousUnknown = false
+        while offset < bytes.count {
+            let lead = bytes[offset]
+            let len = min(lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4, bytes.count - offset)
+            if let id = ids[bytes[offset..<(offset + len)]], id < vocabularyCount {
+                symbol.append(id); length.append(Int32(len)); previousUnknown = false
+            } else if byteFallback, bytes[offset..<(offset + len)].allSatisfy({ byteSymbol[Int($0)] >= 0 }) {
+                for b in bytes[offset..<(offset + len)] { symbol.append(byteSymbol[Int(b)]); length.append(1) }
+                previousUnknown = false
+            } else if let unknown {
+                if previousUnknown, let last = length.indices.last { length[last] += Int32(len) } else {
+                    symbol.append(unknown); length.append(Int32(len))
+                }
+                previousUnknown = true
+            }
+            offset += len
+        }
+        return (symbol, length)
     }
 
     /// The UTF-8 bytes of the byte-level text of `bytes`.

@@ -1,11 +1,12 @@
 import Foundation
 import TinyTune
 
-/// Fills a `TokenizerVocabulary` from a Hugging Face `tokenizer.json` (and `tokenizer_config.json` beside it) for
-/// byte-level BPE: `model.vocab`, `model.merges` (strings or pairs), `added_tokens` (special → control, others
-/// user-defined, as llama.cpp's converter does), the `Split` regexes and `ByteLevel` of the pre-tokenizer, an `NFC`
-/// normalizer, and BOS/EOS from the config or a `TemplateProcessing` post-processor. Anything else is an error
-/// that names the file and the part (SentencePiece-style tokenizer.json files come later).
+/// Fills a `TokenizerVocabulary` from a Hugging Face `tokenizer.json` (and `tokenizer_config.json` beside it) with a
+/// BPE model: `model.vocab`, `model.merges` (strings or pairs), `added_tokens` (special → control, others
+/// user-defined, as llama.cpp's converter does), BOS/EOS from the config or a `TemplateProcessing` post-processor.
+/// Byte-level: the `Split` regexes and `ByteLevel` of the pre-tokenizer, an `NFC` normalizer. SentencePiece style
+/// (Gemma, Llama 2): spaces replaced by `▁` (Replace/Prepend normalizers or Metaspace), `byte_fallback`, `unk_token`,
+/// merged by rank. Anything else is an error that names the file and the part.
 ///
 ///     let vocab = try TokenizerVocabulary(tokenizerJSONPath: "qwen/tokenizer.json")
 extension TokenizerVocabulary {
@@ -64,50 +65,92 @@ extension TokenizerVocabulary {
             }
         }
 
-        // Pre-tokenizer: Split regexes (isolated) and a ByteLevel step.
-        var regexes: [String] = []
-        var byteLevel = false
-        func visit(_ pre: JSONValue, at part: String) throws {
+        // Pre-tokenizer steps, flattened. Byte-level: Split regexes (isolated) and ByteLevel. SentencePiece style:
+        // nothing, Metaspace (no split), or Gemma's no-op Split on " " (spaces are already ▁ by then).
+        var steps: [(part: String, value: JSONValue)] = []
+        func flatten(_ pre: JSONValue, at part: String) throws {
             guard case .string(let kind)? = pre["type"] else { throw bad(part, "no type") }
-            switch kind {
-            case "Sequence":
-                guard case .array(let steps)? = pre["pretokenizers"] else { throw bad(part, "no pretokenizers") }
-                for (i, step) in steps.enumerated() { try visit(step, at: "\(part).pretokenizers[\(i)]") }
-            case "Split":
-                guard case .string("Isolated")? = pre["behavior"], pre["invert"] != .bool(true) else {
-                    throw bad(part, "only Split with behavior Isolated is supported")
-                }
-                if case .string(let regex)? = pre["pattern"]?["Regex"] {
-                    regexes.append(regex)
-                } else if case .string(let literal)? = pre["pattern"]?["String"] {
-                    regexes.append(NSRegularExpression.escapedPattern(for: literal))
-                } else {
-                    throw bad(part, "pattern is neither {\"Regex\": ...} nor {\"String\": ...}")
-                }
-            case "ByteLevel":
-                byteLevel = true
-                if case .bool(true)? = pre["add_prefix_space"] {
-                    throw bad(part, "ByteLevel add_prefix_space is not supported yet")
-                }
-                if pre["use_regex"] != .bool(false) {
-                    regexes.append(#"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#)
-                }
-            default:
-                throw bad(part, "pre-tokenizer \(kind) is not supported yet")
+            if kind == "Sequence" {
+                guard case .array(let list)? = pre["pretokenizers"] else { throw bad(part, "no pretokenizers") }
+                for (i, step) in list.enumerated() { try flatten(step, at: "\(part).pretokenizers[\(i)]") }
+            } else {
+                steps.append((part, pre))
             }
         }
-        guard let pre = root["pre_tokenizer"], pre != .null else { throw bad("pre_tokenizer", "missing") }
-        try visit(pre, at: "pre_tokenizer")
-        guard byteLevel else {
-            throw TinyTuneError.notAvailableYet(
-                feature: "tokenizer.json files without a ByteLevel pre-tokenizer (SentencePiece style: \(path))", issue: 4)
-        }
+        if let pre = root["pre_tokenizer"], pre != .null { try flatten(pre, at: "pre_tokenizer") }
+        let byteLevel = steps.contains { $0.value["type"] == .string("ByteLevel") }
+        var regexes: [String] = []
         var nfc = false
-        if let normalizer = root["normalizer"], normalizer != .null {
-            guard case .string("NFC")? = normalizer["type"] else {
-                throw bad("normalizer", "\(normalizer["type"]?.excerpt ?? "?") is not supported yet (null or NFC)")
+        var spacePrefix = false
+        if byteLevel {
+            for (part, pre) in steps {
+                switch pre["type"] {
+                case .string("Split")?:
+                    guard case .string("Isolated")? = pre["behavior"], pre["invert"] != .bool(true) else {
+                        throw bad(part, "only Split with behavior Isolated is supported")
+                    }
+                    if case .string(let regex)? = pre["pattern"]?["Regex"] {
+                        regexes.append(regex)
+                    } else if case .string(let literal)? = pre["pattern"]?["String"] {
+                        regexes.append(NSRegularExpression.escapedPattern(for: literal))
+                    } else {
+                        throw bad(part, "pattern is neither {\"Regex\": ...} nor {\"String\": ...}")
+                    }
+                case .string("ByteLevel")?:
+                    if case .bool(true)? = pre["add_prefix_space"] {
+                        throw bad(part, "ByteLevel add_prefix_space is not supported yet")
+                    }
+                    if pre["use_regex"] != .bool(false) {
+                        regexes.append(#"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#)
+                    }
+                default:
+                    throw bad(part, "pre-tokenizer \(pre["type"]?.excerpt ?? "?") is not supported with ByteLevel yet")
+                }
             }
-            nfc = true
+            if let normalizer = root["normalizer"], normalizer != .null {
+                guard case .string("NFC")? = normalizer["type"] else {
+                    throw bad("normalizer", "\(normalizer["type"]?.excerpt ?? "?") is not supported yet (null or NFC)")
+                }
+                nfc = true
+            }
+        } else {
+            var escapesSpaces = false
+            for (part, pre) in steps {
+                switch pre["type"] {
+                case .string("Metaspace")?:
+                    guard pre["replacement"] == .string("\u{2581}"), pre["split"] != .bool(true) else {
+                        throw bad(part, "only Metaspace with replacement ▁ and split false is supported")
+                    }
+                    escapesSpaces = true
+                    if case .string(let scheme)? = pre["prepend_scheme"] { spacePrefix = scheme != "never" }
+                    else if case .bool(let b)? = pre["add_prefix_space"] { spacePrefix = b }
+                case .string("Split")? where pre["pattern"]?["String"] == .string(" "):
+                    break   // after spaces became ▁ there is nothing left to split on
+                default:
+                    throw bad(part, "pre-tokenizer \(pre["type"]?.excerpt ?? "?") is not supported yet")
+                }
+            }
+            var normalizers: [JSONValue] = []
+            if let normalizer = root["normalizer"], normalizer != .null {
+                if case .string("Sequence")? = normalizer["type"], case .array(let list)? = normalizer["normalizers"] {
+                    normalizers = list
+                } else {
+                    normalizers = [normalizer]
+                }
+            }
+            for (i, n) in normalizers.enumerated() {
+                if n["type"] == .string("Prepend") && n["prepend"] == .string("\u{2581}") {
+                    spacePrefix = true
+                } else if n["type"] == .string("Replace") && n["pattern"]?["String"] == .string(" ")
+                            && n["content"] == .string("\u{2581}") {
+                    escapesSpaces = true
+                } else {
+                    throw bad("normalizer[\(i)]", "\(n["type"]?.excerpt ?? "?") is not supported yet")
+                }
+            }
+            guard escapesSpaces else {
+                throw bad("pre_tokenizer", "neither ByteLevel nor SentencePiece style (spaces as ▁)")
+            }
         }
 
         // BOS/EOS: tokenizer_config.json first, then a TemplateProcessing post-processor.
@@ -139,9 +182,25 @@ extension TokenizerVocabulary {
             }
         }
 
-        try self.init(model: .gpt2, pre: nil, tokens: tokens, tokenTypes: types, merges: merges,
-                      bosID: bos, eosID: eos, addBOS: addBOS, addEOS: addEOS, addSpacePrefix: false, source: path)
-        if regexes.count == 1, let name = Self.knownRegexes[regexes[0]] {
+        var unknown: Int?
+        let byteFallback = model["byte_fallback"] == .bool(true)
+        if !byteLevel {
+            if byteFallback {
+                for (id, token) in tokens.enumerated() where types[id] == .normal && token.count == 6
+                    && token.hasPrefix("<0x") && token.hasSuffix(">") { types[id] = .byte }
+            }
+            if case .string(let name)? = model["unk_token"] {
+                unknown = specials[name] ?? tokens.firstIndex(of: name)
+                if let u = unknown, types[u] == .normal { types[u] = .unknown }
+            }
+        }
+        try self.init(model: byteLevel ? .gpt2 : .llama, pre: nil, tokens: tokens, tokenTypes: types,
+                      merges: merges, bosID: bos, eosID: eos, unknownID: unknown, addBOS: addBOS, addEOS: addEOS,
+                      addSpacePrefix: spacePrefix, source: path)
+        if !byteLevel {
+            self.byteFallback = byteFallback
+            if merges.isEmpty { throw bad("model.merges", "missing: a BPE model needs its merges") }
+        } else if regexes.count == 1, let name = Self.knownRegexes[regexes[0]] {
             self.pre = name
         } else {
             self.preRegexes = regexes

@@ -13,6 +13,8 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
     private enum Model: Sendable {
         case byteLevel(WordSplitter, BPEModel)
         case sentencePiece(SentencePieceModel)
+        /// `▁` text merged by rank (a SentencePiece-style tokenizer.json that lists merges).
+        case sentencePieceMerges(BPEModel)
     }
 
     public let vocabulary: TokenizerVocabulary
@@ -39,6 +41,11 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
                 ignoreMerges = vocabulary.ignoreMerges ?? kind.ignoresMerges
             }
             model = .byteLevel(splitter, try BPEModel(vocabulary: vocabulary, ignoreMerges: ignoreMerges))
+        case .llama where !vocabulary.merges.isEmpty:
+            let unknown = vocabulary.unknownID.map { Int32($0) }
+            model = .sentencePieceMerges(try BPEModel(
+                vocabulary: vocabulary, ignoreMerges: vocabulary.ignoreMerges ?? false,
+                alphabet: .characters(byteFallback: vocabulary.byteFallback, unknown: unknown)))
         case .llama:
             model = .sentencePiece(SentencePieceModel(vocabulary: vocabulary))
         }
@@ -82,7 +89,7 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
                     }
                 }
             }
-        case let .sentencePiece(spm):
+        case .sentencePiece, .sentencePieceMerges:
             var previousWasSpecial = true   // a space prefix goes before the first text fragment
             for fragment in fragments {
                 switch fragment {
@@ -92,7 +99,11 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
                 case .text(let range):
                     let normalized = SentencePieceNormalizer.normalize(
                         bytes[range], addSpacePrefix: vocabulary.addSpacePrefix && previousWasSpecial)
-                    spm.encode(normalized, into: &output)
+                    switch model {
+                    case .sentencePiece(let spm): spm.encode(normalized, into: &output)
+                    case .sentencePieceMerges(let bpe): bpe.encode(word: normalized, into: &output)
+                    case .byteLevel: break
+                    }
                     previousWasSpecial = false
                 }
             }

@@ -30,7 +30,8 @@ public struct TokenizerVocabulary: Sendable {
     /// One score per token (SentencePiece merge priority); zeros when the file has none.
     public var scores: [Float]
     public var tokenTypes: [TokenType]
-    /// `"left right"` pairs, highest priority first (`gpt2` only).
+    /// `"left right"` pairs, highest priority first: always for `gpt2`; for `llama` (from a tokenizer.json) they
+    /// replace merging by score.
     public var merges: [String]
     public var bosID: Int?
     public var eosID: Int?
@@ -46,6 +47,9 @@ public struct TokenizerVocabulary: Sendable {
     public var preRegexes: [String]? = nil
     /// Overrides the pre-tokenizer's `ignore_merges` default (a tokenizer.json says it explicitly).
     public var ignoreMerges: Bool? = nil
+    /// A character outside the vocabulary becomes its `<0xXX>` tokens (SentencePiece `byte_fallback`); used by
+    /// SentencePiece-style vocabularies that list merges.
+    public var byteFallback = true
     /// Unicode NFC normalization before splitting (a tokenizer.json `NFC` normalizer, as Qwen2 has).
     public var normalizeNFC = false
 
