@@ -63,14 +63,26 @@ enum TokenizerFixtures {
     private static let cache = TokenizerCache()
 }
 
+/// One tokenizer per key, built once; different keys build at the same time (tests run in parallel).
 final class TokenizerCache: @unchecked Sendable {
+    private final class Entry: @unchecked Sendable {
+        let lock = NSLock()
+        var tokenizer: TokenizerPipeline?
+    }
     private let lock = NSLock()
-    private var built: [String: TokenizerPipeline] = [:]
+    private var entries: [String: Entry] = [:]
+
     func get(_ key: String, make: () throws -> TokenizerPipeline) throws -> TokenizerPipeline {
-        lock.lock(); defer { lock.unlock() }
-        if let t = built[key] { return t }
+        let entry = lock.withLock { () -> Entry in
+            if let e = entries[key] { return e }
+            let e = Entry()
+            entries[key] = e
+            return e
+        }
+        entry.lock.lock(); defer { entry.lock.unlock() }
+        if let t = entry.tokenizer { return t }
         let t = try make()
-        built[key] = t
+        entry.tokenizer = t
         return t
     }
 }
