@@ -29,14 +29,22 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Read JSON lines {\"text\": ...} (with --decode: {\"ids\": [...]}) and write one result a line.")
     var jsonl = false
     @Flag(help: "Read ids, write text.") var decode = false
+    @Flag(help: "Print input size, token count and encoding speed (MB/s, load excluded) on stderr.") var stats = false
 
     func run() throws {
         try runReportingErrors {
             let tokenizer = try TokenizerFiles.load(path: model)
             let input = FileHandle.standardInput.readDataToEndOfFile()
+            let start = DispatchTime.now().uptimeNanoseconds
             let output = try TokenizeRunner(tokenizer: tokenizer, parseSpecial: parseSpecial, addSpecial: addSpecial)
                 .run(input: input, json: json, jsonl: jsonl, decode: decode)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             FileHandle.standardOutput.write(Data(output.utf8))
+            if stats {
+                let megabytes = Double(input.count) / 1e6
+                let line = String(format: "%.2f MB in %.3f s: %.2f MB/s\n", megabytes, seconds, megabytes / seconds)
+                FileHandle.standardError.write(Data(line.utf8))
+            }
         }
     }
 }
