@@ -12,6 +12,21 @@ public protocol Objective: Sendable {
     var needsRewards: Bool { get }
     /// The loss of a batch and its gradient with respect to `batch.logProbs`.
     func loss(_ batch: ObjectiveBatch) throws -> ObjectiveResult
+    /// Completions sampled per prompt (GRPO's G); 1 for objectives that do not sample.
+    var groupSize: Int { get }
+    /// One advantage per completion from rewards laid out as consecutive groups, and the groups whose rewards
+    /// are all equal. Objectives that do not use rewards answer zeros.
+    func advantages(forRewards rewards: [Double]) -> (values: [Double], zeroVarianceGroups: [Int])
+    /// The KL coefficient β towards the reference policy (the model with the adapter off); 0 needs no reference.
+    var klCoefficient: Double { get }
+}
+
+extension Objective {
+    public var groupSize: Int { 1 }
+    public var klCoefficient: Double { 0 }
+    public func advantages(forRewards rewards: [Double]) -> (values: [Double], zeroVarianceGroups: [Int]) {
+        (Array(repeating: 0, count: rewards.count), [])
+    }
 }
 
 /// Per-token inputs of a loss for B sequences padded to T tokens. Every per-token array is row-major [B, T].

@@ -87,6 +87,14 @@ public struct GRPO: Plugin, Objective {
         GRPOAdvantages(rewards: rewards, groupSize: options.numGenerations, scaling: options.scaleRewards)
     }
 
+    public var groupSize: Int { options.numGenerations }
+    public var klCoefficient: Double { options.beta }
+
+    public func advantages(forRewards rewards: [Double]) -> (values: [Double], zeroVarianceGroups: [Int]) {
+        let result = advantages(rewards: rewards)
+        return (result.values, result.zeroVarianceGroups)
+    }
+
     public func loss(_ batch: ObjectiveBatch) throws -> ObjectiveResult {
         try batch.checkShapes(needsAdvantages: true)
         let (b, t) = (batch.sequences, batch.length)
