@@ -14,6 +14,7 @@ public final class DecoderModel: Sendable {
     public let spec: DecoderSpec
     public let weights: DecoderWeights
     private let inverseFrequencies: [[Float]]
+    private let denseHeadCache = DenseHeadCache()
 
     /// Which rows of logits `forward` returns for each sequence.
     public enum LogitRows: Sendable {
@@ -60,6 +61,11 @@ public final class DecoderModel: Sendable {
         self.weights = weights
         inverseFrequencies = spec.layers.map { $0.rope.inverseFrequencies(headDim: s.headDim) }
     }
+
+    /// The output head in f32 for training, where many rows of logits are computed and differentiated at once:
+    /// a compact head would be expanded again for every chunk of rows. Built on first use and kept (Gemma 3 270M:
+    /// 671 MB); the values equal the compact ones exactly.
+    public var denseOutputHead: DenseMatrix { denseHeadCache.get(weights.outputHead) }
 
     /// Every linear layer in model order (q, k, v, o, gate, up, down per layer): what adapters may wrap.
     public var linearLayers: [Linear] {
@@ -179,5 +185,20 @@ public final class DecoderModel: Sendable {
     /// RMSNorm over the last dimension, with Gemma's (1 + w) where the spec says so.
     private func norm(_ x: Tensor, _ weight: Tensor) -> Tensor {
         Kernels.rmsNorm(x, weight: weight, eps: spec.rmsNormEpsilon, unitOffset: spec.normAddsOne)
+    }
+}
+
+/// Holds the f32 output head once built; safe to use from several threads.
+private final class DenseHeadCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var head: DenseMatrix?
+
+    func get(_ source: any WeightMatrix) -> DenseMatrix {
+        lock.withLock {
+            if let head { return head }
+            let built = (source as? DenseMatrix) ?? DenseMatrix(source.dense())
+            head = built
+            return built
+        }
     }
 }

@@ -124,35 +124,40 @@ public final class TrainingPass {
         }
         finalInput = x
         finalHidden = norm(x, model.weights.finalNorm)
-        // Score the chosen tokens chunk by chunk, so (rows × vocabulary) logits never all exist at once.
-        logprobs = []
-        logSumExps = []
-        for i in sequences.indices {
-            var scores: [Float] = [], sums: [Float] = []
-            try forEachLogitChunk(sequence: i) { t, logits in
-                let (logp, lse) = Self.logProbability(logits, token: sequences[i][t + 1], temperature: temperature)
-                scores.append(logp)
-                sums.append(lse)
-            }
-            logprobs.append(scores)
-            logSumExps.append(sums)
+        // Score the chosen tokens in chunks of rows across all sequences, so (rows × vocabulary) logits never all
+        // exist at once.
+        logprobs = scoredPositions.map { [Float](repeating: 0, count: $0.count) }
+        logSumExps = logprobs
+        try forEachLogitChunk { i, k, logits in
+            let t = scoredPositions[i][k]
+            let (logp, lse) = Self.logProbability(logits, token: sequences[i][t + 1], temperature: temperature)
+            logprobs[i][k] = logp
+            logSumExps[i][k] = lse
         }
     }
 
-    /// Calls `body` with (position, logits after soft-capping) for each scored position of a sequence.
-    private func forEachLogitChunk(sequence i: Int, _ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
-        let s = spec.shape
-        let positions = scoredPositions[i]
-        for start in stride(from: 0, to: positions.count, by: 64) {
-            let chunk = Array(positions[start..<min(start + 64, positions.count)])
-            let hidden = gatherRows(finalHidden, chunk.map { offsets[i] + $0 })
-            var logits = model.weights.outputHead.multiply(batch: hidden)
+    /// Every scored row as (sequence, index among its scored positions), in order.
+    private var scoredRows: [(sequence: Int, index: Int)] {
+        scoredPositions.enumerated().flatMap { i, positions in positions.indices.map { (i, $0) } }
+    }
+
+    private static let chunkRows = 128
+
+    /// Calls `body` with (sequence, scored index, logits after soft-capping) for every scored row, computing the
+    /// logits of `chunkRows` rows at a time through the f32 head.
+    private func forEachLogitChunk(_ body: (Int, Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let vocabulary = spec.shape.vocabularySize
+        let all = scoredRows
+        for start in stride(from: 0, to: all.count, by: Self.chunkRows) {
+            let chunk = Array(all[start..<min(start + Self.chunkRows, all.count)])
+            let hidden = gatherRows(finalHidden, chunk.map { offsets[$0.sequence] + scoredPositions[$0.sequence][$0.index] })
+            var logits = model.denseOutputHead.multiply(batch: hidden)
             if let cap = spec.finalLogitSoftcap {
                 logits.withUnsafeMutableBufferPointer { b in for j in b.indices { b[j] = cap * tanhf(b[j] / cap) } }
             }
-            try logits.withUnsafeBufferPointer { all in
-                for (r, t) in chunk.enumerated() {
-                    try body(t, UnsafeBufferPointer(rebasing: all[(r * s.vocabularySize)..<((r + 1) * s.vocabularySize)]))
+            try logits.withUnsafeBufferPointer { values in
+                for (r, row) in chunk.enumerated() {
+                    try body(row.sequence, row.index, UnsafeBufferPointer(rebasing: values[(r * vocabulary)..<((r + 1) * vocabulary)]))
                 }
             }
         }
@@ -220,36 +225,36 @@ public final class TrainingPass {
         // logp = z[y]/T − logsumexp(z/T), z = cap·tanh(raw/cap) or raw
         //   ∂logp/∂z = (onehot(y) − softmax(z/T)) / T;  ∂z/∂raw = 1 − tanh²(raw/cap)
         var dHidden = Tensor(zeros: [total, s.hiddenSize])
-        for i in sequences.indices {
-            let positions = scoredPositions[i]
-            for start in stride(from: 0, to: positions.count, by: 64) {
-                let chunk = Array(positions[start..<min(start + 64, positions.count)])
-                let rows = chunk.map { offsets[i] + $0 }
-                var logits = model.weights.outputHead.multiply(batch: gatherRows(finalHidden, rows))
-                let vocabulary = s.vocabularySize
-                logits.withUnsafeMutableBufferPointer { z in
-                    for (r, t) in chunk.enumerated() {
-                        let g = logprobGradients[i][start + r], lse = logSumExps[i][start + r]
-                        for j in 0..<vocabulary {
-                            let index = r * vocabulary + j
-                            var capped = z[index], squash: Float = 1
-                            if let cap = spec.finalLogitSoftcap {
-                                let tanhValue = tanhf(z[index] / cap)
-                                capped = cap * tanhValue
-                                squash = 1 - tanhValue * tanhValue
-                            }
-                            let probability = expf(capped / temperature - lse)
-                            let onehot: Float = j == sequences[i][t + 1] ? 1 : 0
-                            z[index] = g * (onehot - probability) / temperature * squash
+        let all = scoredRows
+        let vocabulary = s.vocabularySize
+        let head = model.denseOutputHead
+        for start in stride(from: 0, to: all.count, by: Self.chunkRows) {
+            let chunk = Array(all[start..<min(start + Self.chunkRows, all.count)])
+            let rows = chunk.map { offsets[$0.sequence] + scoredPositions[$0.sequence][$0.index] }
+            var logits = head.multiply(batch: gatherRows(finalHidden, rows))
+            logits.withUnsafeMutableBufferPointer { z in
+                for (r, row) in chunk.enumerated() {
+                    let g = logprobGradients[row.sequence][row.index], lse = logSumExps[row.sequence][row.index]
+                    let target = sequences[row.sequence][scoredPositions[row.sequence][row.index] + 1]
+                    for j in 0..<vocabulary {
+                        let index = r * vocabulary + j
+                        var capped = z[index], squash: Float = 1
+                        if let cap = spec.finalLogitSoftcap {
+                            let tanhValue = tanhf(z[index] / cap)
+                            capped = cap * tanhValue
+                            squash = 1 - tanhValue * tanhValue
                         }
+                        let probability = expf(capped / temperature - lse)
+                        let onehot: Float = j == target ? 1 : 0
+                        z[index] = g * (onehot - probability) / temperature * squash
                     }
                 }
-                let dRows = model.weights.outputHead.multiplyTransposed(batch: logits)
-                dHidden.withMutableBaseAddress { dp in
-                    dRows.withBaseAddress { sp in
-                        for (r, row) in rows.enumerated() {
-                            Kernels.addInPlace(dp + row * s.hiddenSize, sp + r * s.hiddenSize, count: s.hiddenSize)
-                        }
+            }
+            let dRows = head.multiplyTransposed(batch: logits)
+            dHidden.withMutableBaseAddress { dp in
+                dRows.withBaseAddress { sp in
+                    for (r, row) in rows.enumerated() {
+                        Kernels.addInPlace(dp + row * s.hiddenSize, sp + r * s.hiddenSize, count: s.hiddenSize)
                     }
                 }
             }
