@@ -23,4 +23,10 @@ rm -f "$bad" "$bad.err"
 example=.build/release/custom-reward-example
 "$example" plugins --json | python3 -c 'import json,sys; assert "keyword" in json.load(sys.stdin)["rewards"]'
 "$example" validate Examples/CustomReward/config.json --check-files
+# The real model through the command line: inspect, tokenize (ids as transformers gives them), reward.
+model=models/gemma-3-270m-q4_k_m.gguf
+"$bin" inspect "$model" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["tensors"]) == 236, len(d["tensors"])'
+ids=$(printf 'The capital of France is' | "$bin" tokenize --model "$model" --add-special --json)
+[ "$ids" = '{"ids": [2, 818, 5279, 529, 7001, 563]}' ] || { echo "unexpected ids: $ids" >&2; exit 1; }
+printf '{"completion": "The answer is 73.", "answer": "73"}\n' | "$bin" reward --type math_answer --jsonl | grep -q '"reward":1.0'
 echo "command line: all checks passed"
