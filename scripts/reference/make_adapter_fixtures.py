@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Reference values for the adapter families (Tests/TinyTuneAdapterTests/Fixtures/adapter_layers.json).
+
+Each family's forward delta ΔW·x and its gradients (∂L/∂θ, ∂L/∂x along the adapter path) for L = Σ (y ⊙ G) on small
+random matrices, computed by PEFT 0.21.2's own layers (lora, vera, tinylora with PEFT's split √Σ) and by plain
+PyTorch autograd in float64 where PEFT has no such layer (LoRA-XS; TinyLoRA with the paper's full Σ).
+
+Run with the reference venv:  /root/.venvs/ref/bin/python scripts/reference/make_adapter_fixtures.py
+"""
+import json
+import os
+
+import torch
+from peft import LoraConfig, TinyLoraConfig, VeraConfig, get_peft_model
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "..", "Tests", "TinyTuneAdapterTests", "Fixtures")
+
+
+def flat(t):
+    return {"shape": list(t.shape), "values": [float(v) for v in t.detach().double().reshape(-1)]}
+
+
+class TwoLinear(torch.nn.Module):
+    """proj1: 5 → 6, proj2: 7 → 4 (different shapes, so VeRA's slicing and TinyLoRA's tying are exercised)."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj1 = torch.nn.Linear(5, 6, bias=False)
+        self.proj2 = torch.nn.Linear(7, 4, bias=False)
+
+    def forward(self, x1, x2):
+        return self.proj1(x1), self.proj2(x2)
+
+
+def canonical_svd(w, r):
+    """Top-r SVD with TinyTune's sign convention: the largest-|·| entry of each column of U is positive."""
+    u, s, vh = torch.linalg.svd(w, full_matrices=False)
+    u, s, vh = u[:, :r].clone(), s[:r].clone(), vh[:r, :].clone()
+    for j in range(r):
+        i = torch.argmax(u[:, j].abs())
+        if u[i, j] < 0:
+            u[:, j] *= -1
+            vh[j, :] *= -1
+    return u, s, vh
+
+
+def peft_case(config, setup, name):
+    """Runs a PEFT-wrapped TwoLinear; returns base weights, inputs, G, outputs' adapter deltas and gradients."""
+    torch.manual_seed(1)
+    base = TwoLinear()
+    w1, w2 = base.proj1.weight.detach().clone(), base.proj2.weight.detach().clone()
+    model = get_peft_model(base, config)
+    setup(model)
+    x1 = torch.randn(3, 5, requires_grad=True)
+    x2 = torch.randn(3, 7, requires_grad=True)
+    g1, g2 = torch.randn(3, 6), torch.randn(3, 4)
+    y1, y2 = model(x1, x2)
+    ((y1 * g1).sum() + (y2 * g2).sum()).backward()
+    case = {
+        "W1": flat(w1), "W2": flat(w2), "x1": flat(x1), "x2": flat(x2), "G1": flat(g1), "G2": flat(g2),
+        "delta1": flat(y1 - x1 @ w1.T), "delta2": flat(y2 - x2 @ w2.T),
+        # ∂L/∂x along the adapter path: total minus the base path G·W.
+        "dx1": flat(x1.grad - g1 @ w1), "dx2": flat(x2.grad - g2 @ w2),
+    }
+    for pname, p in model.named_parameters():
+        if p.requires_grad:
+            key = pname.replace("base_model.model.", "").replace(".default", "")
+            case["param:" + key] = flat(p)
+            case["grad:" + key] = flat(p.grad)
+    return model, case
+
+
+def lora():
+    def setup(model):
+        g = torch.Generator().manual_seed(2)
+        for n, p in model.named_parameters():
+            if "lora_" in n:
+                with torch.no_grad():
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.5)
+    cfg = LoraConfig(r=3, lora_alpha=6, target_modules=["proj1", "proj2"], use_rslora=True, lora_dropout=0.0)
+    _, case = peft_case(cfg, setup, "lora")
+    case["scaling"] = 6 / 3 ** 0.5
+    return case
+
+
+def vera():
+    def setup(model):
+        g = torch.Generator().manual_seed(3)
+        for n, p in model.named_parameters():
+            if "vera_lambda" in n:
+                with torch.no_grad():
+                    p.copy_(torch.randn(p.shape, generator=g))
+    cfg = VeraConfig(r=3, target_modules=["proj1", "proj2"], projection_prng_key=0, d_initial=0.1)
+    model, case = peft_case(cfg, setup, "vera")
+    case["vera_A"] = flat(model.base_model.vera_A["default"])
+    case["vera_B"] = flat(model.base_model.vera_B["default"])
+    return case
+
+
+def tinylora_split():
+    def setup(model):
+        g = torch.Generator().manual_seed(4)
+        for n, p in model.named_parameters():
+            if "tinylora_v" in n:
+                with torch.no_grad():
+                    p.copy_(torch.randn(p.shape, generator=g))
+    cfg = TinyLoraConfig(r=2, u=4, target_modules=["proj1", "proj2"], weight_tying=1.0)
+    model, case = peft_case(cfg, setup, "tinylora")
+    for mod in ("proj1", "proj2"):
+        layer = getattr(model.base_model.model, mod)
+        case[mod + ".A"] = flat(layer.tinylora_A["default"])
+        case[mod + ".B"] = flat(layer.tinylora_B["default"])
+        case[mod + ".P"] = flat(layer.tinylora_P["default"])
+    return case
+
+
+def projected(kind):
+    """TinyLoRA with the paper's full Σ (B = UΣ, A = Vᵀ, R = Σ vᵢPᵢ) or LoRA-XS (R trained), float64 autograd."""
+    torch.manual_seed(5)
+    w = torch.randn(6, 5, dtype=torch.float64)
+    x = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
+    g = torch.randn(3, 6, dtype=torch.float64)
+    u, s, vh = canonical_svd(w, 2)
+    b, a = u * s.unsqueeze(0), vh
+    case = {"W": flat(w), "x": flat(x), "G": flat(g)}
+    if kind == "tinylora_full":
+        p = torch.randn(4, 2, 2, dtype=torch.float64) / 2 ** 0.5
+        v = torch.randn(4, dtype=torch.float64, requires_grad=True)
+        r = torch.einsum("i,ijk->jk", v, p)
+        case.update(P=flat(p), v=flat(v))
+        leaf = v
+    else:
+        r = torch.randn(2, 2, dtype=torch.float64, requires_grad=True)
+        case.update(R=flat(r))
+        leaf = r
+    y = x @ a.T @ r.T @ b.T
+    (y * g).sum().backward()
+    case.update(delta=flat(y), dx=flat(x.grad), grad=flat(leaf.grad), deltaWeight=flat(b @ r @ a))
+    return case
+
+
+def main():
+    os.makedirs(FIXTURES, exist_ok=True)
+    layers = {"lora": lora(), "vera": vera(), "tinylora_split": tinylora_split(),
+              "tinylora_full": projected("tinylora_full"), "loraxs": projected("loraxs")}
+    with open(os.path.join(FIXTURES, "adapter_layers.json"), "w") as f:
+        json.dump(layers, f)
+    print("wrote adapter_layers.json")
+
+
+if __name__ == "__main__":
+    main()
