@@ -149,5 +149,45 @@ def main():
     print("wrote adapter_layers.json")
 
 
+# --- PEFT-saved adapters on the tiny checkpoints (Tests/TinyTuneAdapterTests/Fixtures/peft_<family>_<model>/) ---
+
+IDS = [1, 4, 2, 7, 3]
+MODELS = os.path.join(HERE, "..", "..", "Tests", "TinyTuneLoadersTests", "Fixtures")
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+def peft_adapters():
+    from transformers import AutoModelForCausalLM
+
+    configs = {
+        "lora": lambda: LoraConfig(r=2, lora_alpha=5, target_modules=ALL_LINEAR, use_rslora=True),
+        "vera": lambda: VeraConfig(r=4, target_modules=ALL_LINEAR, projection_prng_key=3),
+        # weight_tying 0.5: several groups, so PEFT's own module → group assignment is exercised.
+        "tinylora": lambda: TinyLoraConfig(r=2, u=3, target_modules=ALL_LINEAR, weight_tying=0.5),
+    }
+    expected = {}
+    for model_name in ("tiny_llama", "tiny_gemma3"):
+        for family, make in configs.items():
+            base = AutoModelForCausalLM.from_pretrained(os.path.join(MODELS, model_name), torch_dtype=torch.float32)
+            base.eval()
+            model = get_peft_model(base, make())
+            g = torch.Generator().manual_seed(7)
+            with torch.no_grad():
+                for n, p in model.named_parameters():
+                    if p.requires_grad:
+                        p.copy_(torch.randn(p.shape, generator=g) * 0.3)
+            folder = os.path.join(FIXTURES, f"peft_{family}_{model_name}")
+            model.peft_config["default"].base_model_name_or_path = model_name  # not this machine's path
+            model.save_pretrained(folder)
+            os.remove(os.path.join(folder, "README.md"))  # PEFT's model card template
+            with torch.no_grad():
+                logits = model(torch.tensor([IDS])).logits[0]
+            expected[f"{family}_{model_name}"] = flat(logits)
+    with open(os.path.join(FIXTURES, "peft_logits.json"), "w") as f:
+        json.dump({"ids": IDS, "logits": expected}, f)
+    print("wrote peft_<family>_<model>/ and peft_logits.json")
+
+
 if __name__ == "__main__":
     main()
+    peft_adapters()

@@ -32,6 +32,12 @@ public final class LoRALayer: AdapterLayer, @unchecked Sendable {
     }
 
     public func deltaWeight() -> Tensor { matmul(b.value, a.value, alpha: scaling) }
+
+    public func lowRankFactors() -> (a: Tensor, b: Tensor) {
+        var scaled = b.value
+        Kernels.scale(&scaled, by: scaling)
+        return (a.value, scaled)
+    }
 }
 
 extension LoRA {

@@ -27,6 +27,8 @@ public final class LoRAXSLayer: AdapterLayer, @unchecked Sendable {
     }
 
     public func deltaWeight() -> Tensor { factors.deltaWeight(r: r.value) }
+
+    public func lowRankFactors() -> (a: Tensor, b: Tensor) { (factors.a, matmul(factors.b, r.value)) }
 }
 
 extension LoRAXS {

@@ -14,6 +14,8 @@ public protocol AdapterLayer: AnyObject, Sendable {
     func backward(input x: Tensor, outputGradient dy: Tensor) -> Tensor
     /// ΔW itself (out, in), for merging and exporting.
     func deltaWeight() -> Tensor
+    /// ΔW = b·a as a plain rank-r LoRA pair: a (r, in), b (out, r). Exports any family as a PEFT LoRA.
+    func lowRankFactors() -> (a: Tensor, b: Tensor)
 }
 
 /// An adapter attached to a model: a table from module name to its `AdapterLayer`, the trainable parameters
@@ -31,13 +33,20 @@ public final class AttachedAdapterLayers: AttachedAdapter, @unchecked Sendable {
     public var training = false
     /// How trainable values are stored: bf16 rounds them after every change (`storeParameters()`).
     public let parameterDType: AdapterParameterDType
+    /// Frozen tensors a saved file carries beside the parameters, under PEFT's names (VeRA's shared bases,
+    /// TinyLoRA's A, B and P per module).
+    public let buffers: [(name: String, tensor: Tensor)]
+    /// The adapter_config.json this adapter was loaded from, if any (saving writes it back).
+    public var peftConfig: JSONValue?
     private let dropoutGenerator: SeededGenerator
     private let lock = NSLock()
     private var masks: [String: Tensor] = [:]
     private var dropoutCalls: UInt64 = 0
 
     public init(layers: [(name: String, layer: any AdapterLayer)], parameters: [Parameter], dropout: Double = 0,
-                dropoutSeed: UInt64 = 0, parameterDType: AdapterParameterDType = .float32) {
+                dropoutSeed: UInt64 = 0, parameterDType: AdapterParameterDType = .float32,
+                buffers: [(name: String, tensor: Tensor)] = []) {
+        self.buffers = buffers
         modules = layers.map(\.name)
         self.layers = Dictionary(layers.map { ($0.name, $0.layer) }, uniquingKeysWith: { first, _ in first })
         self.parameters = parameters

@@ -50,6 +50,8 @@ public final class TinyLoRALayer: AdapterLayer, @unchecked Sendable {
     }
 
     public func deltaWeight() -> Tensor { factors.deltaWeight(r: r()) }
+
+    public func lowRankFactors() -> (a: Tensor, b: Tensor) { (factors.a, matmul(factors.b, r())) }
 }
 
 extension TinyLoRA {
@@ -84,14 +86,18 @@ extension TinyLoRA {
             vectors.append(Parameter(name: "base_model.tinylora_v.\(g)", value: v))
         }
         var layers: [(name: String, layer: any AdapterLayer)] = []
+        var buffers: [(name: String, tensor: Tensor)] = []
         for (i, linear) in targeted.enumerated() {
             let f = try cache.truncatedSVD(linear.weight.dense(), rank: options.r, method: options.svdMethod,
                                            seed: options.svdSeed)
             let factors = ProjectedLowRank(svd: f, placement: options.sigmaPlacement)
-            layers.append((linear.name, TinyLoRALayer(factors: factors, projections: projections(moduleIndex: i, rank: factors.rank),
-                                                      v: vectors[groupOf[i]])))
+            let p = projections(moduleIndex: i, rank: factors.rank)
+            layers.append((linear.name, TinyLoRALayer(factors: factors, projections: p, v: vectors[groupOf[i]])))
+            let prefix = "base_model.model.\(linear.name).tinylora_"
+            buffers += [(prefix + "A", factors.a), (prefix + "B", factors.b), (prefix + "P", p)]
         }
-        return AttachedAdapterLayers(layers: layers, parameters: vectors, parameterDType: options.parameterDType)
+        return AttachedAdapterLayers(layers: layers, parameters: vectors, parameterDType: options.parameterDType,
+                                     buffers: buffers)
     }
 }
 

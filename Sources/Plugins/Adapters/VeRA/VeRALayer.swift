@@ -56,6 +56,15 @@ public final class VeRALayer: AdapterLayer, @unchecked Sendable {
         }
         return scaled
     }
+
+    public func lowRankFactors() -> (a: Tensor, b: Tensor) {
+        var scaled = AdapterMath.scaleColumns(b, lambdaD.value)                        // B_s·diag(λ_d)
+        let r = scaled.cols
+        lambdaB.value.withBaseAddress { lb in
+            scaled.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= lb[i / r] } }
+        }
+        return (a, scaled)
+    }
 }
 
 extension VeRA {
@@ -91,6 +100,7 @@ extension VeRA {
             parameters += [pb, pd]
         }
         return AttachedAdapterLayers(layers: layers, parameters: parameters, dropout: options.veraDropout,
-                                     dropoutSeed: options.projectionPRNGKey, parameterDType: options.parameterDType)
+                                     dropoutSeed: options.projectionPRNGKey, parameterDType: options.parameterDType,
+                                     buffers: [("base_model.vera_A", sharedA), ("base_model.vera_B", sharedB)])
     }
 }
