@@ -136,3 +136,38 @@ private func logits(_ model: DecoderModel, _ ids: [Int], hook: (any LinearHook)?
         return folder
     }
 }
+
+/// With TINYTUNE_EXPORT_ADAPTERS=DIR, writes adapters we saved (non-zero values) on both tiny models with our logits
+/// to DIR, for `make_adapter_fixtures.py --check-ours DIR`, which loads them in PEFT and compares the logits.
+@Suite struct PEFTExportForPythonCheck {
+    @Test func writeOurAdaptersForPEFT() throws {
+        guard let root = ProcessInfo.processInfo.environment["TINYTUNE_EXPORT_ADAPTERS"] else { return }
+        let ids = [1, 4, 2, 7, 3]
+        var expected: [(key: String, value: JSONValue)] = []
+        for modelName in ["tiny_llama", "tiny_gemma3"] {
+            let model = try DecoderModel(checkpoint: CheckpointWeights(path: tinyModelPath(modelName)))
+            let families: [(String, JSONValue)] = [
+                ("lora", ["type": "lora", "r": 2, "lora_alpha": 3]),
+                ("vera", ["type": "vera", "r": 4]),
+                ("tinylora", ["type": "tinylora", "u": 3, "tie_groups": 7, "svd_method": "exact"]),
+                ("loraxs_as_lora", ["type": "loraxs", "r": 2]),
+            ]
+            for (name, options) in families {
+                let family = try adapterFamily(options)
+                let adapter = try #require(try family.attach(to: model) as? AttachedAdapterLayers)
+                var generator = SeededGenerator(seed: 11)
+                for p in adapter.parameters { generator.fillNormal(&p.value, std: 0.3) }
+                let folder = "\(root)/\(name)_\(modelName)"
+                if name == "loraxs_as_lora" {
+                    try PEFTAdapterFiles.exportLoRA(adapter, to: folder)
+                } else {
+                    try PEFTAdapterFiles.save(adapter, family: family, to: folder)
+                }
+                let logits = try model.forward([(ids, model.makeCache())], logits: .all, hook: adapter)[0]
+                expected.append(("\(name)_\(modelName)", .array(logits.array.map { .double(Double($0)) })))
+            }
+        }
+        try JSONValue.object([("ids", .array(ids.map { .int(Int64($0)) })), ("logits", .object(expected))]).serialized()
+            .write(toFile: "\(root)/logits.json", atomically: true, encoding: .utf8)
+    }
+}

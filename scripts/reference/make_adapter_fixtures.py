@@ -168,7 +168,7 @@ def peft_adapters():
     expected = {}
     for model_name in ("tiny_llama", "tiny_gemma3"):
         for family, make in configs.items():
-            base = AutoModelForCausalLM.from_pretrained(os.path.join(MODELS, model_name), torch_dtype=torch.float32)
+            base = AutoModelForCausalLM.from_pretrained(os.path.join(MODELS, model_name), dtype=torch.float32)
             base.eval()
             model = get_peft_model(base, make())
             g = torch.Generator().manual_seed(7)
@@ -177,7 +177,9 @@ def peft_adapters():
                     if p.requires_grad:
                         p.copy_(torch.randn(p.shape, generator=g) * 0.3)
             folder = os.path.join(FIXTURES, f"peft_{family}_{model_name}")
-            model.peft_config["default"].base_model_name_or_path = model_name  # not this machine's path
+            cfg = model.peft_config["default"]
+            cfg.base_model_name_or_path = model_name  # not this machine's path
+            cfg.target_modules = sorted(cfg.target_modules)  # PEFT keeps a set: fix the order written
             model.save_pretrained(folder)
             os.remove(os.path.join(folder, "README.md"))  # PEFT's model card template
             with torch.no_grad():
@@ -188,6 +190,33 @@ def peft_adapters():
     print("wrote peft_<family>_<model>/ and peft_logits.json")
 
 
+def check_ours(root):
+    """Loads the adapters TinyTune saved (TINYTUNE_EXPORT_ADAPTERS=DIR swift test --filter PEFTExportForPythonCheck)
+    in PEFT and compares PEFT's logits with ours."""
+    import sys
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    expected = json.load(open(os.path.join(root, "logits.json")))
+    worst = 0.0
+    for key, ours in expected["logits"].items():
+        model_name = "tiny_gemma3" if key.endswith("tiny_gemma3") else "tiny_llama"
+        base = AutoModelForCausalLM.from_pretrained(os.path.join(MODELS, model_name), dtype=torch.float32)
+        model = PeftModel.from_pretrained(base, os.path.join(root, key)).eval()
+        with torch.no_grad():
+            logits = model(torch.tensor([expected["ids"]])).logits[0].reshape(-1)
+        ours = torch.tensor(ours)
+        error = float((logits - ours).abs().max() / max(1.0, float(logits.abs().max())))
+        worst = max(worst, error)
+        print(f"{key}: max relative difference {error:.2e}")
+    sys.exit(0 if worst < 1e-4 else 1)
+
+
 if __name__ == "__main__":
-    main()
-    peft_adapters()
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--check-ours":
+        check_ours(sys.argv[2])
+    else:
+        main()
+        peft_adapters()
