@@ -119,6 +119,14 @@ private func logits(_ model: DecoderModel, _ ids: [Int], hook: (any LinearHook)?
         #expect { try PEFTAdapterFiles.save(unevenAdapter, family: uneven, to: folder) } throws: {
             "\($0)".contains("cannot be written as PEFT's weight_tying")
         }
+        // weight_tying uses PEFT's layout, so any fraction saves: 0.3 on 14 modules → 10 groups, the last of 5.
+        let fraction = try adapterFamily(["type": "tinylora", "u": 2, "weight_tying": 0.3, "init_weights": "uniform",
+                                          "svd_method": "exact"])
+        let fractionAdapter = try #require(try fraction.attach(to: model) as? AttachedAdapterLayers)
+        #expect(fractionAdapter.parameters.count == 10)
+        try PEFTAdapterFiles.save(fractionAdapter, family: fraction, to: folder)
+        #expect(try logits(model, [1, 2, 3], hook: PEFTAdapterFiles.load(folder: folder, model: model))
+                == logits(model, [1, 2, 3], hook: fractionAdapter))
         // PEFT's own grouping: 14 modules, weight_tying 0.5 → 7 groups of 2.
         #expect(PEFTAdapterFiles.pefTinyLoRAGroups(moduleCount: 14, weightTying: 0.5) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6])
         #expect(PEFTAdapterFiles.pefTinyLoRAGroups(moduleCount: 5, weightTying: 0.5) == [0, 0, 1, 1, 1])  // round(2.5) = 2

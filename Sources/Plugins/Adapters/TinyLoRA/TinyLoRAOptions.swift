@@ -8,7 +8,7 @@ public struct TinyLoRAOptions: PluginOptions {
     /// Length of each trainable vector v (the number of random r × r projections P). PEFT default 64.
     public let u: Int
     /// Fraction of tying, 0...1: 0 gives each module its own v, 1 one v for the whole model; in between,
-    /// n − round(f·(n − 1)) groups for n modules. Default 0. Set at most one of `weight_tying`, `ntie`, `tie_groups`.
+    /// max(1, round(n·(1 − f))) groups for n modules, laid out as PEFT 0.21.2 does (so saved files agree). Default 0. Set at most one of `weight_tying`, `ntie`, `tie_groups`.
     public let weightTying: Double?
     /// Modules per group (PEFT's earlier `ntie`): ⌈n / ntie⌉ groups.
     public let ntie: Int?
