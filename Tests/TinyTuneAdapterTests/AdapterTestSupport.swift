@@ -65,6 +65,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float, _ what: String,
     #expect(a.count == b.count, "\(what): \(a.shape) vs \(b.shape)", sourceLocation: sourceLocation)
     guard a.count == b.count else { return }
     let error = relativeError(a, b)
+    if ProcessInfo.processInfo.environment["TINYTUNE_PRINT_ERRORS"] != nil { print("measured \(what): \(error)") }
     #expect(error <= tolerance, "\(what): relative error \(error) > \(tolerance)", sourceLocation: sourceLocation)
 }
 

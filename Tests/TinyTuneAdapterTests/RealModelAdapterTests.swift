@@ -25,6 +25,15 @@ import TinyTuneLoaders
         let first = try #require(cold), second = try #require(cached)
         #expect(first.parameters.reduce(0) { $0 + $1.value.count } == 13)
         #expect(first.modules.count == 126)
+        // Randomized top-2 (the cache's sketch settings) against LAPACK's exact SVD on layer 0's real weights.
+        for linear in model.linearLayers.prefix(7) {
+            let w = linear.weight.dense()
+            let exact = try svd(w, rank: 2)
+            let cache = SVDCache(directory: nil)
+            let fast = try cache.truncatedSVD(w, rank: 2, method: .randomized, seed: 0)
+            expectClose(Tensor(fast.s, shape: [2]), Tensor(exact.s, shape: [2]), tolerance: 1e-4, "σ of \(linear.name)")
+            expectClose(fast.reconstructed(), exact.reconstructed(), tolerance: 5e-3, "rank-2 part of \(linear.name)")
+        }
         let ids = [2, 818, 5279, 1018]
         #expect(try model.forward([(ids, model.makeCache())], hook: first) == model.forward([(ids, model.makeCache())], hook: second))
     }

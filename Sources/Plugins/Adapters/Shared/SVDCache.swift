@@ -22,9 +22,15 @@ public struct SVDCache: Sendable {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tinytune/svd").path
     }
 
+    /// Sketch settings of the randomized SVD. Real weights have flat spectra: with Halko's usual (8, 2) the top-2
+    /// singular values of Gemma 3 270M's up_proj were 9% off (measured here); (32, 10) keeps them within 4e-5 and the
+    /// rank-2 part within 0.2% of LAPACK's, at about 0.1 s per 2048 × 640 matrix.
+    public var oversampling = 32
+    public var powerIterations = 10
+
     public func truncatedSVD(_ w: Tensor, rank: Int, method: TinyLoRAOptions.SVDMethod, seed: UInt64) throws -> SVDResult {
         guard let directory else { return try compute(w, rank: rank, method: method, seed: seed) }
-        let key = Self.key(w, rank: rank, method: method, seed: seed)
+        let key = Self.key(w, rank: rank, method: method, seed: seed, sketch: method == .exact ? nil : (oversampling, powerIterations))
         let path = (directory as NSString).appendingPathComponent(key + ".safetensors")
         if FileManager.default.fileExists(atPath: path), let cached = try? Self.read(path, w: w, rank: rank) {
             return cached
@@ -43,7 +49,8 @@ public struct SVDCache: Sendable {
     private func compute(_ w: Tensor, rank: Int, method: TinyLoRAOptions.SVDMethod, seed: UInt64) throws -> SVDResult {
         switch method {
         case .exact: return try svd(w, rank: rank)
-        case .randomized: return try randomizedSVD(w, rank: rank, seed: seed)
+        case .randomized:
+            return try randomizedSVD(w, rank: rank, oversampling: oversampling, powerIterations: powerIterations, seed: seed)
         }
     }
 
@@ -57,7 +64,7 @@ public struct SVDCache: Sendable {
     }
 
     /// 64-bit FNV-1a over the shape, rank, method, seed and the weight's 32-bit words, as 16 hex digits.
-    static func key(_ w: Tensor, rank: Int, method: TinyLoRAOptions.SVDMethod, seed: UInt64) -> String {
+    static func key(_ w: Tensor, rank: Int, method: TinyLoRAOptions.SVDMethod, seed: UInt64, sketch: (Int, Int)?) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         func mix(_ word: UInt64) {
             hash ^= word
@@ -65,6 +72,7 @@ public struct SVDCache: Sendable {
         }
         for d in w.shape { mix(UInt64(d)) }
         mix(UInt64(rank)); mix(method == .exact ? 1 : 2); mix(seed)
+        if let (o, q) = sketch { mix(UInt64(o)); mix(UInt64(q)) }
         w.withUnsafeBufferPointer { b in for x in b { mix(UInt64(x.bitPattern)) } }
         return "r\(rank)-\(method.rawValue)-" + String(hash, radix: 16)
     }
