@@ -26,9 +26,9 @@ private func randomize(_ adapter: any AttachedAdapter, seed: UInt64 = 9) {
         ["type": "lora", "r": 2, "lora_alpha": 4],
         ["type": "lora", "r": 2, "init_lora_weights": "gaussian", "use_rslora": true, "target_modules": ["q_proj", "v_proj"]],
         ["type": "vera", "r": 4],
-        ["type": "loraxs", "r": 2],
-        ["type": "tinylora", "r": 2, "u": 3, "weight_tying": 0.5, "svd_method": "exact"],
-        ["type": "tinylora", "r": 2, "u": 13, "weight_tying": 1.0, "sigma_placement": "split"],
+        ["type": "loraxs", "r": 2, "svd_cache_dir": .string(testSVDCache)],
+        ["type": "tinylora", "r": 2, "u": 3, "weight_tying": 0.5, "svd_method": "exact", "svd_cache_dir": .string(testSVDCache)],
+        ["type": "tinylora", "r": 2, "u": 13, "weight_tying": 1.0, "sigma_placement": "split", "svd_cache_dir": .string(testSVDCache)],
     ]
 
     @Test(arguments: families, ["tiny_llama", "tiny_gemma3"])

@@ -21,6 +21,9 @@ func tinyModelPath(_ name: String) -> String {
     packageRoot.appendingPathComponent("Tests/TinyTuneLoadersTests/Fixtures/\(name)").path
 }
 
+/// The SVD cache of test runs (kept out of ~/.cache).
+let testSVDCache = FileManager.default.temporaryDirectory.appendingPathComponent("tinytune-test-svd-cache").path
+
 /// A fresh empty temporary folder.
 func temporaryDirectory(_ label: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("tinytune-\(label)-\(UUID().uuidString)")
@@ -69,11 +72,15 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float, _ what: String,
     #expect(error <= tolerance, "\(what): relative error \(error) > \(tolerance)", sourceLocation: sourceLocation)
 }
 
-/// Builds a registered adapter family from JSON options (`type` selects it).
+/// Builds a registered adapter family from JSON options (`type` selects it). SVD families cache in `testSVDCache`
+/// unless the options name a folder.
 func adapterFamily(_ json: JSONValue) throws -> any AdapterFamily {
     let registry = try BuiltinPlugins.registry()
-    guard case .object(let members) = json, case .string(let type)? = json["type"] else {
+    guard case .object(var members) = json, case .string(let type)? = json["type"] else {
         throw TinyTuneError.unsupported("options need a type")
+    }
+    if ["tinylora", "loraxs"].contains(type), json["svd_cache_dir"] == nil {
+        members.append(("svd_cache_dir", .string(testSVDCache)))
     }
     let entry = try registry.adapters.entry(named: type)
     let options = try entry.options(from: .object(members.filter { $0.key != "type" }), at: .root)

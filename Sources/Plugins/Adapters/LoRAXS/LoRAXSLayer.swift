@@ -35,7 +35,7 @@ extension LoRAXS {
     /// Factors from a randomized top-r SVD of each targeted W (seeded by `seed`, cached on disk); R = 0 or
     /// N(0, init_r_std²) drawn per module from `seed` forked by the module name.
     public func attach(to model: DecoderModel) throws -> any AttachedAdapter {
-        let cache = SVDCache(directory: SVDCache.defaultDirectory)
+        let cache = SVDCache(directory: svdCacheDirectory ?? SVDCache.defaultDirectory)
         let root = SeededGenerator(seed: options.seed)
         var layers: [(name: String, layer: any AdapterLayer)] = []
         var parameters: [Parameter] = []

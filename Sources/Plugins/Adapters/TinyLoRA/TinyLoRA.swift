@@ -8,7 +8,13 @@ public struct TinyLoRA: Plugin, AdapterFamily {
     public let options: TinyLoRAOptions
     public var targetModules: TargetModules { options.targetModules }
 
-    public init(options: TinyLoRAOptions, context: PluginContext) throws { self.options = options }
+    /// `svd_cache_dir` resolved against the config's folder (nil: the default cache).
+    public let svdCacheDirectory: String?
+
+    public init(options: TinyLoRAOptions, context: PluginContext) throws {
+        self.options = options
+        svdCacheDirectory = options.svdCacheDirectory.map { context.resolve($0) }
+    }
 
     /// Number of tied vectors for `moduleCount` targeted modules.
     public func groupCount(moduleCount n: Int) -> Int {

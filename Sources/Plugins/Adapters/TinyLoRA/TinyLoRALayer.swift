@@ -73,7 +73,7 @@ extension TinyLoRA {
             LinearModule(name: linear.name, inFeatures: linear.weight.cols, outFeatures: linear.weight.rows,
                          layer: model.linearModules.first { $0.name == linear.name }?.layer ?? i)
         }
-        let cache = SVDCache(directory: options.svdCacheDirectory ?? SVDCache.defaultDirectory)
+        let cache = SVDCache(directory: svdCacheDirectory ?? SVDCache.defaultDirectory)
         var groupOf = [Int](repeating: 0, count: targeted.count)
         var vectors: [Parameter] = []
         for (g, members) in tyingGroups(for: modules).enumerated() {
