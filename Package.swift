@@ -56,5 +56,8 @@ let package = Package(
                     path: "Tests/TinyTuneTokenizerTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneLoadersTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "TinyTuneAdapterTests",
+                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
+                    path: "Tests/TinyTuneAdapterTests", resources: [.copy("Fixtures")]),
     ]
 )

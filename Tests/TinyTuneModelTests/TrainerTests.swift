@@ -3,22 +3,24 @@ import Testing
 import TinyTune
 import TinyTunePlugins
 
-/// Samples from the model with the Sampler, one sequence at a time (a test double for the generation engine).
+/// Samples from the model with the Sampler, one sequence at a time, with the adapter's hook active (a test double
+/// for the generation engine).
 struct TestSampler: CompletionSampler {
     let model: DecoderModel
     let length: Int
+    let adapter: BiasAdapter
 
     func complete(promptIDs: [Int], count: Int, seed: UInt64) throws -> [SampledCompletion] {
         var generator = SeededGenerator(seed: seed)
         let sampler = Sampler(temperature: 1)
         return try (0..<count).map { _ in
             let cache = model.makeCache()
-            var logits = try model.forward([(promptIDs, cache)], logits: .last)[0]
+            var logits = try model.forward([(promptIDs, cache)], logits: .last, hook: adapter)[0]
             var ids: [Int] = []
             for _ in 0..<length {
                 let token = logits.array.withUnsafeBufferPointer { sampler.sample($0, generator: &generator).token }
                 ids.append(token)
-                logits = try model.forward([([token], cache)], logits: .last)[0]
+                logits = try model.forward([([token], cache)], logits: .last, hook: adapter)[0]
             }
             return SampledCompletion(ids: ids, text: ids.map { "t\($0)" }.joined(separator: " "), truncated: true)
         }
@@ -55,15 +57,14 @@ struct SevensReward: RewardFunction {
         let trainer = Trainer(model: model, adapter: adapter, objective: grpo,
                               rewards: WeightedRewards([("sevens", 1, SevensReward())]), options: options,
                               temperature: 1, maxCompletionLength: 6)
-        let sampler = TestSampler(model: model, length: 6)
+        let sampler = TestSampler(model: model, length: 6, adapter: adapter)
         let prompts = [[1, 2, 3], [4, 5], [6, 0, 1, 2], [8, 9]].map { TrainingExample(prompt: "p", promptIDs: $0) }
 
         // Mean reward of 64 completions per prompt with fixed seeds, with the adapter as it is now.
         func evaluate() throws -> Double {
-            let hooked = HookedSampler(base: sampler, adapter: adapter)
-            var total = 0.0
+                        var total = 0.0
             for (i, example) in prompts.enumerated() {
-                let completions = try hooked.complete(promptIDs: example.promptIDs, count: 16, seed: 1000 + UInt64(i))
+                let completions = try sampler.complete(promptIDs: example.promptIDs, count: 16, seed: 1000 + UInt64(i))
                 total += try SevensReward().rewards(for: RewardInput(prompts: [], completions: completions.map(\.text)))
                     .reduce(0) { $0 + ($1 ?? 0) }
             }
@@ -71,7 +72,7 @@ struct SevensReward: RewardFunction {
         }
         let before = try evaluate()
         for step in 0..<options.steps {
-            _ = try trainer.step(prompts, sampler: HookedSampler(base: sampler, adapter: adapter), step: step)
+            _ = try trainer.step(prompts, sampler: sampler, step: step)
         }
         let after = try evaluate()
         print("GRPO on a toy reward (tiny Gemma 3): mean reward \(before) → \(after)")
@@ -91,28 +92,5 @@ struct SevensReward: RewardFunction {
         for step in 0..<options.steps { losses.append(try trainer.step(examples, sampler: nil, step: step).loss) }
         print("SFT loss: \(losses.first ?? 0) → \(losses.last ?? 0)")
         #expect(losses.last! < losses.first! * 0.8)
-    }
-}
-
-/// Samples with the adapter's hook active (the TestSampler's forward passes no hook otherwise).
-struct HookedSampler: CompletionSampler {
-    let base: TestSampler
-    let adapter: BiasAdapter
-
-    func complete(promptIDs: [Int], count: Int, seed: UInt64) throws -> [SampledCompletion] {
-        var generator = SeededGenerator(seed: seed)
-        let sampler = Sampler(temperature: 1)
-        let model = base.model
-        return try (0..<count).map { _ in
-            let cache = model.makeCache()
-            var logits = try model.forward([(promptIDs, cache)], logits: .last, hook: adapter)[0]
-            var ids: [Int] = []
-            for _ in 0..<base.length {
-                let token = logits.array.withUnsafeBufferPointer { sampler.sample($0, generator: &generator).token }
-                ids.append(token)
-                logits = try model.forward([([token], cache)], logits: .last, hook: adapter)[0]
-            }
-            return SampledCompletion(ids: ids, text: ids.map { "t\($0)" }.joined(separator: " "), truncated: true)
-        }
     }
 }

@@ -31,18 +31,6 @@ struct LogitsCommand: ParsableCommand {
     }
 }
 
-struct PlanCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "plan", abstract: "Count an adapter's trainable parameters, bytes and tying groups.")
-    @Argument(help: "The config file.") var config: String
-    @Flag(help: "Print JSON.") var json = false
-    func run() throws {
-        try runReportingErrors {
-            try assembleThenDefer(config: config, mode: .generate, feature: "`tinytune plan`", issue: 6)
-        }
-    }
-}
-
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the config's adapter with its objective and rewards.")

@@ -12,12 +12,15 @@ public struct LoRAXSOptions: PluginOptions {
     /// Seed of R's initialization and of the randomized SVD. Default 0.
     public let seed: UInt64
     public let parameterDType: AdapterParameterDType
+    /// Folder of the on-disk SVD cache, relative to the config's folder. Default `$TINYTUNE_SVD_CACHE`, else
+    /// `~/.cache/tinytune/svd`.
+    public let svdCacheDirectory: String?
 
     public enum Initialization: String, OptionEnum { case zeros, gaussian }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case r, targetModules = "target_modules", initR = "init_r", initRStd = "init_r_std", seed
-        case parameterDType = "parameter_dtype"
+        case parameterDType = "parameter_dtype", svdCacheDirectory = "svd_cache_dir"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -28,6 +31,7 @@ public struct LoRAXSOptions: PluginOptions {
         initRStd = try c.value(.initRStd, default: 1e-5, .greaterThan(0))
         seed = try c.value(.seed, default: 0)
         parameterDType = try c.value(.parameterDType, default: .float32)
+        svdCacheDirectory = try c.optional(.svdCacheDirectory)
     }
 }
 
@@ -37,7 +41,13 @@ public struct LoRAXS: Plugin, AdapterFamily {
     public let options: LoRAXSOptions
     public var targetModules: TargetModules { options.targetModules }
 
-    public init(options: LoRAXSOptions, context: PluginContext) throws { self.options = options }
+    /// `svd_cache_dir` resolved against the config's folder (nil: the default cache).
+    public let svdCacheDirectory: String?
+
+    public init(options: LoRAXSOptions, context: PluginContext) throws {
+        self.options = options
+        svdCacheDirectory = options.svdCacheDirectory.map { context.resolve($0) }
+    }
 
     /// r² per module.
     public func trainableParameterCount(for modules: [LinearModule]) -> Int { modules.count * options.r * options.r }

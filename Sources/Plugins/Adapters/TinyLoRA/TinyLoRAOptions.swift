@@ -8,7 +8,7 @@ public struct TinyLoRAOptions: PluginOptions {
     /// Length of each trainable vector v (the number of random r × r projections P). PEFT default 64.
     public let u: Int
     /// Fraction of tying, 0...1: 0 gives each module its own v, 1 one v for the whole model; in between,
-    /// n − round(f·(n − 1)) groups for n modules. Default 0. Set at most one of `weight_tying`, `ntie`, `tie_groups`.
+    /// max(1, round(n·(1 − f))) groups for n modules, laid out as PEFT 0.21.2 does (so saved files agree). Default 0. Set at most one of `weight_tying`, `ntie`, `tie_groups`.
     public let weightTying: Double?
     /// Modules per group (PEFT's earlier `ntie`): ⌈n / ntie⌉ groups.
     public let ntie: Int?
@@ -31,6 +31,9 @@ public struct TinyLoRAOptions: PluginOptions {
     public let svdMethod: SVDMethod
     /// Seed of the randomized SVD's sketch. Default 0.
     public let svdSeed: UInt64
+    /// Folder of the on-disk SVD cache (keyed by a hash of each weight). Default `$TINYTUNE_SVD_CACHE`, else
+    /// `~/.cache/tinytune/svd`.
+    public let svdCacheDirectory: String?
     public let targetModules: TargetModules
     public let parameterDType: AdapterParameterDType
 
@@ -43,7 +46,7 @@ public struct TinyLoRAOptions: PluginOptions {
         case r, u, weightTying = "weight_tying", ntie, tieGroups = "tie_groups", tieOrder = "tie_order"
         case projectionSeed = "projection_seed", saveProjection = "save_projection", initWeights = "init_weights"
         case initVBound = "init_v_bound", sigmaPlacement = "sigma_placement", svdMethod = "svd_method"
-        case svdSeed = "svd_seed", targetModules = "target_modules", parameterDType = "parameter_dtype"
+        case svdSeed = "svd_seed", svdCacheDirectory = "svd_cache_dir", targetModules = "target_modules", parameterDType = "parameter_dtype"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,6 +64,7 @@ public struct TinyLoRAOptions: PluginOptions {
         sigmaPlacement = try c.value(.sigmaPlacement, default: .full)
         svdMethod = try c.value(.svdMethod, default: .randomized)
         svdSeed = try c.value(.svdSeed, default: 0)
+        svdCacheDirectory = try c.optional(.svdCacheDirectory)
         targetModules = try c.value(.targetModules, default: .allLinear)
         parameterDType = try c.value(.parameterDType, default: .float32)
         let set = [weightTying.map { _ in "weight_tying" }, ntie.map { _ in "ntie" }, tieGroups.map { _ in "tie_groups" }]
