@@ -42,4 +42,10 @@ public protocol AttachedAdapter: LinearHook, AnyObject {
     /// Given the input x (n, in) the module saw in forward and ∂L/∂y (n, out), adds ∂L/∂θ to the parameters'
     /// gradients and returns ∂L/∂x along the adapter's path (n, in); nil when the module is not wrapped.
     func backward(module: String, input: Tensor, outputGradient: Tensor) -> Tensor?
+    /// Called after the optimizer changed the parameters (bf16 storage rounds them here).
+    func parametersDidChange()
+}
+
+extension AttachedAdapter {
+    public func parametersDidChange() {}
 }

@@ -183,6 +183,7 @@ public final class Trainer {
         }
         let rate = schedule.rate(at: step)
         let norm = optimizer.step(adapter.parameters, learningRate: rate)
+        adapter.parametersDidChange()
         let mean = totals.reduce(0, +) / Double(max(1, totals.count))
         let variance = totals.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, totals.count - 1))
         return StepMetrics(step: step, loss: loss, learningRate: rate, gradientNorm: norm, rewardMean: mean,

@@ -83,6 +83,8 @@ public final class AttachedAdapterLayers: AttachedAdapter, @unchecked Sendable {
 
     public func zeroGradients() { parameters.forEach { $0.zeroGradient() } }
 
+    public func parametersDidChange() { storeParameters() }
+
     /// The mask m ∈ {0, 1/(1 − p)} of this call, drawn from the dropout seed, the module name and a call counter,
     /// and kept for the backward pass of the same module.
     private func dropped(_ x: Tensor, module: String) -> Tensor {
