@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C libraries from Debian. Each shim header fails the build with the apt package to install.
@@ -28,7 +29,8 @@ let package = Package(
         // File formats: safetensors, GGUF, tokenizer files.
         .target(name: "TinyTuneLoaders", dependencies: ["TinyTune", "CZstd"], path: "Sources/Loaders"),
         // Built-in plugins: architectures, tokenizers, adapters, objectives, rewards, datasets.
-        .target(name: "TinyTunePlugins", dependencies: ["TinyTune", "TinyTuneLoaders", "CZstd"],
+        .target(name: "TinyTunePlugins", dependencies: ["TinyTune", "TinyTuneLoaders", "CZstd",
+                                                      .product(name: "HeapModule", package: "swift-collections")],
                 path: "Sources/Plugins"),
         // The `tinytune` commands as a library, so other executables (Examples/CustomReward) reuse them.
         .target(name: "TinyTuneCLI",
@@ -49,6 +51,9 @@ let package = Package(
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTunePluginsTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "TinyTuneTokenizerTests",
+                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
+                    path: "Tests/TinyTuneTokenizerTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTuneLoadersTests", dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneLoadersTests", resources: [.copy("Fixtures")]),
     ]

@@ -13,15 +13,6 @@ private func assembleThenDefer(config: String, mode: RunMode, feature: String, i
     throw TinyTuneError.notAvailableYet(feature: feature, issue: issue)
 }
 
-struct TokenizeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "tokenize", abstract: "Turn text on stdin into token ids (or ids into text with --decode).")
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-    func run() throws {
-        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune tokenize`", issue: 4) }
-    }
-}
-
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate text from a prompt, optionally with an adapter.")
