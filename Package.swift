@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "TinyTuneTests", dependencies: ["TinyTune"], path: "Tests/TinyTuneTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTuneModelTests",
-                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins"],
+                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneModelTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
