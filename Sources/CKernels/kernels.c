@@ -72,29 +72,68 @@ __attribute__((target("avx2,fma"))) static inline float tt_hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// Four vectors at a time share each loaded row; every vector's sum is independent of how many run beside it, so
-// a batch of n gives the same numbers as n single products.
+// Up to four vectors at a time share each loaded row. The per-row helpers are inlined with a constant M, so the
+// accumulators stay in registers. Every vector's sum is independent of how many run beside it, so a batch of n
+// gives the same numbers as n single products.
+__attribute__((target("avx2,fma"), always_inline)) static inline void f32_row(const float *row, int64_t cols,
+                                                                               const float *x, int64_t ldx, float *y,
+                                                                               int64_t ldy, const int M) {
+    const int64_t body = cols & ~(int64_t)7;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t k = 0; k < body; k += 8) {
+        const __m256 wv = _mm256_loadu_ps(row + k);
+        for (int j = 0; j < M; j++) acc[j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * ldx + k), acc[j]);
+    }
+    for (int j = 0; j < M; j++) {
+        float total = tt_hsum(acc[j]);
+        for (int64_t k = body; k < cols; k++) total += row[k] * x[j * ldx + k];
+        y[j * ldy] = total;
+    }
+}
+
 __attribute__((target("avx2,fma"))) static void f32_avx2(const float *w, int64_t r0, int64_t r1, int64_t cols,
                                                           const float *x, int64_t ldx, int64_t n, float *y,
                                                           int64_t ldy) {
-    const int64_t body = cols & ~(int64_t)7;
     for (int64_t r = r0; r < r1; r++) {
         const float *row = w + r * cols;
         for (int64_t i0 = 0; i0 < n; i0 += 4) {
-            const int64_t m = n - i0 < 4 ? n - i0 : 4;
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-            for (int64_t k = 0; k < body; k += 8) {
-                const __m256 wv = _mm256_loadu_ps(row + k);
-                for (int64_t j = 0; j < m; j++)
-                    acc[j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + (i0 + j) * ldx + k), acc[j]);
-            }
-            for (int64_t j = 0; j < m; j++) {
-                float total = tt_hsum(acc[j]);
-                for (int64_t k = body; k < cols; k++) total += row[k] * x[(i0 + j) * ldx + k];
-                y[(i0 + j) * ldy + r] = total;
+            const float *xs = x + i0 * ldx;
+            float *ys = y + i0 * ldy + r;
+            switch (n - i0 < 4 ? n - i0 : 4) {
+            case 1: f32_row(row, cols, xs, ldx, ys, ldy, 1); break;
+            case 2: f32_row(row, cols, xs, ldx, ys, ldy, 2); break;
+            case 3: f32_row(row, cols, xs, ldx, ys, ldy, 3); break;
+            default: f32_row(row, cols, xs, ldx, ys, ldy, 4); break;
             }
         }
     }
+}
+
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void q8_0_row(const uint8_t *row, int64_t blocks,
+                                                                                     const float *x, int64_t ldx,
+                                                                                     float *y, int64_t ldy,
+                                                                                     const int M) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = row + b * 34;
+        uint16_t half;
+        memcpy(&half, block, 2);
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(half));
+        const __m128i lo = _mm_loadu_si128((const __m128i *)(block + 2));
+        const __m128i hi = _mm_loadu_si128((const __m128i *)(block + 18));
+        const __m256 w0 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)));
+        const __m256 w1 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))));
+        const __m256 w2 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)));
+        const __m256 w3 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))));
+        for (int j = 0; j < M; j++) {
+            const float *v = x + j * ldx + b * 32;
+            acc[j] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(v), acc[j]);
+            acc[j] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(v + 8), acc[j]);
+            acc[j] = _mm256_fmadd_ps(w2, _mm256_loadu_ps(v + 16), acc[j]);
+            acc[j] = _mm256_fmadd_ps(w3, _mm256_loadu_ps(v + 24), acc[j]);
+        }
+    }
+    for (int j = 0; j < M; j++) y[j * ldy] = tt_hsum(acc[j]);
 }
 
 __attribute__((target("avx2,fma,f16c"))) static void q8_0_avx2(const uint8_t *w, int64_t r0, int64_t r1,
@@ -103,30 +142,15 @@ __attribute__((target("avx2,fma,f16c"))) static void q8_0_avx2(const uint8_t *w,
     const int64_t blocks = cols / 32, rowBytes = blocks * 34;
     for (int64_t r = r0; r < r1; r++) {
         const uint8_t *row = w + r * rowBytes;
-        if (r + 4 < r1) _mm_prefetch((const char *)(row + 4 * rowBytes), _MM_HINT_T0);
         for (int64_t i0 = 0; i0 < n; i0 += 4) {
-            const int64_t m = n - i0 < 4 ? n - i0 : 4;
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-            for (int64_t b = 0; b < blocks; b++) {
-                const uint8_t *block = row + b * 34;
-                uint16_t half;
-                memcpy(&half, block, 2);
-                const __m256 d = _mm256_set1_ps(_cvtsh_ss(half));
-                const __m256i q = _mm256_loadu_si256((const __m256i *)(block + 2));
-                const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
-                const __m256 w0 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)));
-                const __m256 w1 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))));
-                const __m256 w2 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)));
-                const __m256 w3 = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))));
-                for (int64_t j = 0; j < m; j++) {
-                    const float *v = x + (i0 + j) * ldx + b * 32;
-                    acc[j] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(v), acc[j]);
-                    acc[j] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(v + 8), acc[j]);
-                    acc[j] = _mm256_fmadd_ps(w2, _mm256_loadu_ps(v + 16), acc[j]);
-                    acc[j] = _mm256_fmadd_ps(w3, _mm256_loadu_ps(v + 24), acc[j]);
-                }
+            const float *xs = x + i0 * ldx;
+            float *ys = y + i0 * ldy + r;
+            switch (n - i0 < 4 ? n - i0 : 4) {
+            case 1: q8_0_row(row, blocks, xs, ldx, ys, ldy, 1); break;
+            case 2: q8_0_row(row, blocks, xs, ldx, ys, ldy, 2); break;
+            case 3: q8_0_row(row, blocks, xs, ldx, ys, ldy, 3); break;
+            default: q8_0_row(row, blocks, xs, ldx, ys, ldy, 4); break;
             }
-            for (int64_t j = 0; j < m; j++) y[(i0 + j) * ldy + r] = tt_hsum(acc[j]);
         }
     }
 }
