@@ -24,8 +24,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CSystem/CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CJSONC", path: "Sources/CSystem/CJSONC", providers: [.apt(["libjson-c-dev"])]),
 
+        // Hot loops in C with AVX2/FMA picked at run time (scalar fallback): Q8_0 and f32 matrix-vector products.
+        .target(name: "CKernels", path: "Sources/CKernels"),
         // Core: numerics, plugin protocols, registries, config, pipeline.
-        .target(name: "TinyTune", dependencies: ["COpenBLAS", "CJSONC", .product(name: "Yams", package: "Yams")], path: "Sources/Framework"),
+        .target(name: "TinyTune", dependencies: ["COpenBLAS", "CJSONC", "CKernels", .product(name: "Yams", package: "Yams")], path: "Sources/Framework"),
         // File formats: safetensors, GGUF, tokenizer files.
         .target(name: "TinyTuneLoaders", dependencies: ["TinyTune", "CZstd"], path: "Sources/Loaders"),
         // Built-in plugins: architectures, tokenizers, adapters, objectives, rewards, datasets.
@@ -46,7 +48,7 @@ let package = Package(
         .testTarget(name: "TinyTuneTests", dependencies: ["TinyTune"], path: "Tests/TinyTuneTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTuneModelTests",
-                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins"],
+                    dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],
                     path: "Tests/TinyTuneModelTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyTunePluginsTests",
                     dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins", "TinyTuneCLI"],

@@ -13,24 +13,6 @@ private func assembleThenDefer(config: String, mode: RunMode, feature: String, i
     throw TinyTuneError.notAvailableYet(feature: feature, issue: issue)
 }
 
-struct GenerateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Generate text from a prompt, optionally with an adapter.")
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-    func run() throws {
-        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune generate`", issue: 5) }
-    }
-}
-
-struct LogitsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "logits", abstract: "Print the logits for a list of token ids.")
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-    func run() throws {
-        try runReportingErrors { throw TinyTuneError.notAvailableYet(feature: "`tinytune logits`", issue: 5) }
-    }
-}
-
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the config's adapter with its objective and rewards.")
