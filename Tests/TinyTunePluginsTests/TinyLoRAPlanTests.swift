@@ -41,10 +41,13 @@ private struct Gemma270MShape: ModelArchitecture {
         #expect(groups.trainableParameterCount(for: modules) == 126)  // at most one group per module
     }
 
-    @Test func tyingFractionInterpolatesGroupCount() throws {
-        // n − round(f·(n − 1)) groups: f = 0.5 on 126 modules gives 126 − 63 = 63.
+    @Test func tyingFractionFollowsPEFT() throws {
+        // PEFT 0.21.2: max(1, round(n·(1 − f))) groups, rounding half to even.
         let half = try #require(try family(["type": "tinylora", "u": 1, "weight_tying": 0.5]) as? TinyLoRA)
-        #expect(half.groupCount(moduleCount: 126) == 63)
+        #expect(half.groupCount(moduleCount: 126) == 63)     // 126 · 0.5
+        #expect(half.groupCount(moduleCount: 5) == 2)        // round(2.5) = 2, half to even
+        let most = try #require(try family(["type": "tinylora", "u": 1, "weight_tying": 0.9]) as? TinyLoRA)
+        #expect(most.groupCount(moduleCount: 126) == 13)     // round(12.6)
     }
 
     @Test func tiledGroupsAreNeighboursStructuredGroupsShareATypeName() throws {
