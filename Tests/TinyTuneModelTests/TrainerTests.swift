@@ -49,32 +49,37 @@ struct SevensReward: RewardFunction {
         try ConfigDecoder().decode(TrainingOptions.self, from: json)
     }
 
-    @Test func grpoRaisesTheMeanReward() throws {
-        let model = try model()
-        let adapter = BiasAdapter(Dictionary(uniqueKeysWithValues: model.linearModules.map { ($0.name, [Float](repeating: 0, count: $0.outFeatures)) }))
+    /// Trains `adapter` with GRPO on the toy reward and returns the mean reward of 64 seeded completions
+    /// (16 per prompt) before and after.
+    func trainOnSevens(_ model: DecoderModel, _ adapter: any AttachedAdapter, learningRate: Double, seed: UInt64,
+                       evaluationSeed: UInt64) throws -> (before: Double, after: Double)
+    {
         let grpo = GRPO(options: try ConfigDecoder().decode(GRPOOptions.self, from: ["num_generations": 4, "loss_type": "dapo"]))
-        let options = try trainingOptions(["steps": 30, "learning_rate": 0.05, "prompts_per_step": 4, "seed": 3])
+        let options = try trainingOptions(["steps": 30, "learning_rate": .double(learningRate), "prompts_per_step": 4,
+                                           "seed": .int(Int64(seed))])
         let trainer = Trainer(model: model, adapter: adapter, objective: grpo,
                               rewards: WeightedRewards([("sevens", 1, SevensReward())]), options: options,
                               temperature: 1, maxCompletionLength: 6)
         let sampler = TestSampler(model: model, length: 6, adapter: adapter)
         let prompts = [[1, 2, 3], [4, 5], [6, 0, 1, 2], [8, 9]].map { TrainingExample(prompt: "p", promptIDs: $0) }
-
-        // Mean reward of 64 completions per prompt with fixed seeds, with the adapter as it is now.
         func evaluate() throws -> Double {
-                        var total = 0.0
+            var total = 0.0
             for (i, example) in prompts.enumerated() {
-                let completions = try sampler.complete(promptIDs: example.promptIDs, count: 16, seed: 1000 + UInt64(i))
+                let completions = try sampler.complete(promptIDs: example.promptIDs, count: 16, seed: evaluationSeed + UInt64(i))
                 total += try SevensReward().rewards(for: RewardInput(prompts: [], completions: completions.map(\.text)))
                     .reduce(0) { $0 + ($1 ?? 0) }
             }
             return total / 64
         }
         let before = try evaluate()
-        for step in 0..<options.steps {
-            _ = try trainer.step(prompts, sampler: sampler, step: step)
-        }
-        let after = try evaluate()
+        for step in 0..<options.steps { _ = try trainer.step(prompts, sampler: sampler, step: step) }
+        return (before, try evaluate())
+    }
+
+    @Test func grpoRaisesTheMeanReward() throws {
+        let model = try model()
+        let adapter = BiasAdapter(Dictionary(uniqueKeysWithValues: model.linearModules.map { ($0.name, [Float](repeating: 0, count: $0.outFeatures)) }))
+        let (before, after) = try trainOnSevens(model, adapter, learningRate: 0.05, seed: 3, evaluationSeed: 1000)
         print("GRPO on a toy reward (tiny Gemma 3): mean reward \(before) → \(after)")
         #expect(after > 2 * before && after > before + 0.15)
     }
@@ -106,25 +111,7 @@ struct SevensReward: RewardFunction {
         let family = try entry.make(options, context: PluginContext(baseDirectory: Self.root, registry: registry))
         let adapter = try family.attach(to: model)
         #expect(adapter.parameters.map(\.value.count).reduce(0, +) == 4)
-        let grpo = GRPO(options: try ConfigDecoder().decode(GRPOOptions.self, from: ["num_generations": 4]))
-        let training = try trainingOptions(["steps": 30, "learning_rate": 0.1, "prompts_per_step": 4, "seed": 5])
-        let trainer = Trainer(model: model, adapter: adapter, objective: grpo,
-                              rewards: WeightedRewards([("sevens", 1, SevensReward())]), options: training,
-                              temperature: 1, maxCompletionLength: 6)
-        let sampler = TestSampler(model: model, length: 6, adapter: adapter)
-        let prompts = [[1, 2, 3], [4, 5], [6, 0, 1, 2], [8, 9]].map { TrainingExample(prompt: "p", promptIDs: $0) }
-        func evaluate() throws -> Double {
-            var total = 0.0
-            for (i, example) in prompts.enumerated() {
-                let completions = try sampler.complete(promptIDs: example.promptIDs, count: 16, seed: 2000 + UInt64(i))
-                total += try SevensReward().rewards(for: RewardInput(prompts: [], completions: completions.map(\.text)))
-                    .reduce(0) { $0 + ($1 ?? 0) }
-            }
-            return total / 64
-        }
-        let before = try evaluate()
-        for step in 0..<training.steps { _ = try trainer.step(prompts, sampler: sampler, step: step) }
-        let after = try evaluate()
+        let (before, after) = try trainOnSevens(model, adapter, learningRate: 0.1, seed: 5, evaluationSeed: 2000)
         print("GRPO with TinyLoRA (4 tied parameters, tiny Gemma 3): mean reward \(before) → \(after), v = \(adapter.parameters[0].value.array)")
         #expect(after > before + 0.05)
     }

@@ -72,6 +72,20 @@ public final class TrainingPass {
 
     private var positions: [Int] { counts.flatMap { 0..<$0 } }
 
+    /// RoPE on the query and key rows of a layer; negated positions rotate back (the backward).
+    private func rotate(_ q: inout Tensor, _ k: inout Tensor, layer: Int, positions: [Int]) {
+        let s = spec.shape, rows = q.shape[0]
+        let frequencies = spec.layers[layer].rope.inverseFrequencies(headDim: s.headDim)
+        q.withMutableBaseAddress {
+            RotaryEmbedding.apply($0, rows: rows, heads: s.attentionHeads, headDim: s.headDim, positions: positions,
+                                  inverseFrequencies: frequencies)
+        }
+        k.withMutableBaseAddress {
+            RotaryEmbedding.apply($0, rows: rows, heads: s.keyValueHeads, headDim: s.headDim, positions: positions,
+                                  inverseFrequencies: frequencies)
+        }
+    }
+
     // MARK: Forward (the same math as DecoderModel.forward, recording activations)
 
     private func runForward() throws {
@@ -91,15 +105,7 @@ public final class TrainingPass {
                 q = norm(qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn).reshaped(qRaw.shape)
                 k = norm(kRaw.reshaped([total * s.keyValueHeads, s.headDim]), kn).reshaped(kRaw.shape)
             }
-            let frequencies = spec.layers[l].rope.inverseFrequencies(headDim: s.headDim)
-            q.withMutableBaseAddress {
-                RotaryEmbedding.apply($0, rows: total, heads: s.attentionHeads, headDim: s.headDim, positions: positions,
-                                      inverseFrequencies: frequencies)
-            }
-            k.withMutableBaseAddress {
-                RotaryEmbedding.apply($0, rows: total, heads: s.keyValueHeads, headDim: s.headDim, positions: positions,
-                                      inverseFrequencies: frequencies)
-            }
+            rotate(&q, &k, layer: l, positions: positions)
             var attention = Tensor(zeros: [total, s.attentionHeads * s.headDim])
             var probabilities: [[Float]] = []
             for i in sequences.indices {
@@ -299,16 +305,7 @@ public final class TrainingPass {
             attentionBackward(record: record, sequence: i, dOut: dAttention, dQ: &dQ, dK: &dK, dV: &dV)
         }
         // Rotation is orthogonal: its backward rotates by the opposite angle.
-        let frequencies = spec.layers[l].rope.inverseFrequencies(headDim: s.headDim)
-        let negated = positions.map { -$0 }
-        dQ.withMutableBaseAddress {
-            RotaryEmbedding.apply($0, rows: total, heads: s.attentionHeads, headDim: s.headDim, positions: negated,
-                                  inverseFrequencies: frequencies)
-        }
-        dK.withMutableBaseAddress {
-            RotaryEmbedding.apply($0, rows: total, heads: s.keyValueHeads, headDim: s.headDim, positions: negated,
-                                  inverseFrequencies: frequencies)
-        }
+        rotate(&dQ, &dK, layer: l, positions: positions.map { -$0 })
         if spec.queryKeyNorm, let qn = layer.queryNorm, let kn = layer.keyNorm {
             dQ = normBackward(record.qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn,
                               dQ.reshaped([total * s.attentionHeads, s.headDim])).reshaped(record.qRaw.shape)

@@ -153,17 +153,10 @@ public struct Q8_0Matrix: @unchecked Sendable {
                     multiply(xs, vectors: n, into: ys)
                     return
                 }
-                let tileRows = 512
-                let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * cols)
-                defer { tile.deallocate() }
-                var start = 0
-                while start < rows {
-                    let count = Swift.min(tileRows, rows - start)
-                    for r in 0..<count { row(start + r, into: tile + r * cols) }
+                forEachTile { start, count, tile in
                     // Y[:, start..<start+count] = X · tileᵀ  — X: (n, cols), tile: (count, cols)
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(count), Int32(cols), 1,
                                 xs, Int32(cols), tile, Int32(cols), 0, ys + start, Int32(rows))
-                    start += count
                 }
             }
         }
@@ -179,20 +172,28 @@ public struct Q8_0Matrix: @unchecked Sendable {
         guard n > 0 else { return dx }
         dy.withBaseAddress { dys in
             dx.withMutableBaseAddress { dxs in
-                let tileRows = 512
-                let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * cols)
-                defer { tile.deallocate() }
-                var start = 0
-                while start < rows {
-                    let count = Swift.min(tileRows, rows - start)
-                    for r in 0..<count { row(start + r, into: tile + r * cols) }
+                forEachTile { start, count, tile in
                     // dX += dY[:, start..<start+count] · tile  — dY: (n, rows) with row stride rows, tile: (count, cols)
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(cols), Int32(count), 1,
                                 dys + start, Int32(rows), tile, Int32(cols), 1, dxs, Int32(cols))
-                    start += count
                 }
             }
         }
         return dx
+    }
+
+    /// Dequantizes W 512 rows at a time and calls `body(first row, row count, tile)` for each tile, so products with
+    /// many vectors go through sgemm without ever expanding the whole matrix.
+    private func forEachTile(_ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let tileRows = 512
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * cols)
+        defer { tile.deallocate() }
+        var start = 0
+        while start < rows {
+            let count = Swift.min(tileRows, rows - start)
+            for r in 0..<count { row(start + r, into: tile + r * cols) }
+            body(start, count, tile)
+            start += count
+        }
     }
 }
