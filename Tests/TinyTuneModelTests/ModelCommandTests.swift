@@ -54,10 +54,10 @@ import TinyTunePlugins
         #expect(output.finish_reason == "length")
     }
 
-    @Test func generateRefusesAdapterForNow() throws {
+    @Test func generateRefusesAMissingAdapterFolder() throws {
         let folder = try TinyModelReferenceTests.folder("llama3")
-        let command = try GenerateCommand.parse(["--model", folder, "--ids", "1,2", "--adapter", "x"])
-        #expect(throws: ExitCode(2)) { try command.run() }
+        let command = try GenerateCommand.parse(["--model", folder, "--ids", "1,2", "--adapter", "/nonexistent/adapter"])
+        #expect(throws: ExitCode(1)) { try command.run() }
         #expect(throws: (any Error).self) { _ = try GenerateCommand.parse(["--model", folder]) }
     }
 }

@@ -31,7 +31,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop when the text contains this string (repeatable).") var stop: [String] = []
     @Flag(help: "Print {\"text\", \"ids\", \"logprobs\", \"finish_reason\"} at the end instead of streaming.")
     var json = false
-    @Option(help: "Adapter folder (not available yet: issue #6).") var adapter: String?
+    @Option(help: "A PEFT adapter folder (adapter_config.json + adapter_model.safetensors) to apply.") var adapter: String?
 
     func validate() throws {
         guard (prompt == nil) != (ids == nil) else { throw ValidationError("give exactly one of --prompt and --ids") }
@@ -48,8 +48,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if adapter != nil { throw TinyTuneError.notAvailableYet(feature: "`--adapter`", issue: 6) }
-            let decoder = try DecoderModel(checkpoint: CheckpointWeights(path: model))
+            let decoder = try ModelLoading.model(path: model, adapter: adapter)
             // A model folder without tokenizer.json can still run from --ids (the text is then empty).
             let tokenizer: TokenizerPipeline? = prompt == nil ? try? TokenizerFiles.load(path: model)
                 : try TokenizerFiles.load(path: model)

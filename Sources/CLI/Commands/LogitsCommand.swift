@@ -20,7 +20,7 @@ struct LogitsCommand: ParsableCommand {
     @Flag(help: "Only the last position's row.") var last = false
     @Option(help: "Only the K largest logits per row, as [id, logit] pairs.") var top: Int?
     @Flag(help: "Print JSON (the only output format).") var json = false
-    @Option(help: "Adapter folder (not available yet: issue #6).") var adapter: String?
+    @Option(help: "A PEFT adapter folder (adapter_config.json + adapter_model.safetensors) to apply.") var adapter: String?
 
     func validate() throws {
         if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
@@ -29,9 +29,8 @@ struct LogitsCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if adapter != nil { throw TinyTuneError.notAvailableYet(feature: "`--adapter`", issue: 6) }
             let tokens = try LogitsRunner.parseIDs(ids)
-            let decoder = try DecoderModel(checkpoint: CheckpointWeights(path: model))
+            let decoder = try ModelLoading.model(path: model, adapter: adapter)
             let output = try LogitsRunner(model: decoder).run(ids: tokens, last: last, top: top)
             FileHandle.standardOutput.write(Data((output + "\n").utf8))
         }
