@@ -13,28 +13,6 @@ private func assembleThenDefer(config: String, mode: RunMode, feature: String, i
     throw TinyTuneError.notAvailableYet(feature: feature, issue: issue)
 }
 
-struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train the config's adapter with its objective and rewards.")
-    @Argument(help: "The config file.") var config: String
-    func run() throws {
-        try runReportingErrors {
-            try assembleThenDefer(config: config, mode: .train, feature: "`tinytune train`", issue: 7)
-        }
-    }
-}
-
-struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Measure held-out accuracy of the model, with or without an adapter.")
-    @Argument(help: "The config file.") var config: String
-    func run() throws {
-        try runReportingErrors {
-            try assembleThenDefer(config: config, mode: .eval, feature: "`tinytune eval`", issue: 7)
-        }
-    }
-}
-
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare", abstract: "Train several adapter families and sizes on one task and tabulate them.")

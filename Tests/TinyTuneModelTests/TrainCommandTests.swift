@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import TinyTune
+@testable import TinyTuneCLI
+import TinyTunePlugins
+
+/// `tinytune train` and `tinytune eval` end to end on the real Gemma 3 270M (the tiny fixtures have no tokenizer),
+/// with a config small enough to run in seconds: one GRPO step of one prompt, two completions of four tokens.
+@Suite(.serialized) struct TrainCommandTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let modelPath = root.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf").path
+
+    /// Writes a tiny training config into a fresh temporary folder and returns its path.
+    func writeConfig(objective: String = #"{"type": "grpo", "num_generations": 2, "loss_type": "dr_grpo"}"#) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tinytune-train-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = """
+            {
+              "model": {"type": "gguf", "path": "\(Self.modelPath)"},
+              "adapter": {"type": "lora", "r": 1, "target_modules": ["q_proj"]},
+              "objective": \(objective),
+              "rewards": [{"type": "math_answer", "weight": 1.0}],
+              "dataset": {"type": "arithmetic", "task": "which_larger", "few_shot": 0, "seed": 0},
+              "generation": {"max_completion_length": 4, "temperature": 1.0, "stop": ["\\n"]},
+              "evaluation": {"examples": 4},
+              "training": {"steps": 1, "learning_rate": 0.01, "prompts_per_step": 1, "seed": 0}
+            }
+            """
+        let path = folder.appendingPathComponent("tiny.json").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: modelPath), "needs scripts/install-deps.sh"))
+    func trainWritesMetricsAndALoadableAdapterAndEvalReadsIt() throws {
+        let config = try writeConfig()
+        var lines: [String] = []
+        let result = try TrainRunner(configPath: config, output: nil) { lines.append($0) }.run()
+        let output = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("runs/tiny")
+        #expect(result.outputFolder == output.path)
+        #expect((0...1).contains(result.accuracyBefore) && (0...1).contains(result.accuracyAfter))
+        #expect(lines.contains { $0.hasPrefix("step 1/1") })
+
+        let metrics = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(metrics.count == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(metrics[0].utf8)) as? [String: Any] ?? [:]
+        for key in ["step", "loss", "learning_rate", "grad_norm", "reward_mean", "reward_std", "seconds"] {
+            #expect(object[key] != nil, "metrics.jsonl lacks \(key)")
+        }
+
+        let model = try DecoderModel(checkpoint: CheckpointWeights(path: Self.modelPath))
+        let adapter = try PEFTAdapterFiles.load(folder: result.adapterFolder, model: model)
+        #expect(adapter.modules.allSatisfy { $0.hasSuffix("q_proj") } && !adapter.modules.isEmpty)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasPrefix(".adapter") }
+        #expect(leftovers.isEmpty)
+
+        let (accuracy, count) = try EvalRunner(configPath: config, adapter: result.adapterFolder).run()
+        #expect(count == 4 && (0...1).contains(accuracy))
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: modelPath), "needs scripts/install-deps.sh"))
+    func sftTrainsOnTheDatasetAnswers() throws {
+        let config = try writeConfig(objective: #"{"type": "sft"}"#)
+        let folder = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("out").path
+        let result = try TrainRunner(configPath: config, output: folder) { _ in }.run()
+        #expect(result.outputFolder == folder && result.steps == 1)
+        #expect(FileManager.default.fileExists(atPath: folder + "/adapter/adapter_config.json"))
+    }
+}
