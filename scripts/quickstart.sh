@@ -7,15 +7,16 @@ bash scripts/install-deps.sh
 swift build -c release -Xswiftc -enable-testing --product tinytune
 bin=.build/release/tinytune
 
-# Training from the command line (`tinytune train`) arrives with issues #7-#8; until then this runs the most
-# complete path that works on the real model: check the quickstart config and the model file, plan the adapter
-# (13 parameters), let the base model answer a 2-shot "which is larger" problem (it often copies the last example's
-# answer: the weakness the quickstart trains away), and measure generation and matrix-product speed.
+# Check the quickstart config and the model file, plan the adapter (13 parameters), then train it: 30 GRPO steps of
+# 4 prompts × 8 completions on 2-shot "which is larger" problems (the base model often copies the last example's
+# answer: the weakness the quickstart trains away). Held-out accuracy on 200 problems is printed before and after;
+# the adapter goes to runs/quickstart/adapter and the per-step metrics to runs/quickstart/metrics.jsonl.
+# About 13 minutes on 2 cores (≈21 s per step, ≈1 min per evaluation); measured: accuracy 0.445 → 0.630.
 "$bin" validate Examples/quickstart.json --check-files
 "$bin" plan Examples/quickstart.json
+"$bin" train Examples/quickstart.json --output runs/quickstart
 prompt=$'Question: Which is larger, 12 or 47?\nAnswer: 47\n\nQuestion: Which is larger, 81 or 36?\nAnswer: 81\n\nQuestion: Which is larger, 58 or 63?\nAnswer:'
-echo "base model, greedy:"
-"$bin" generate --model models/gemma-3-270m-q4_k_m.gguf --prompt "$prompt" --max-tokens 8 --stop $'\n'
+echo "trained adapter, greedy:"
+"$bin" generate --model models/gemma-3-270m-q4_k_m.gguf --adapter runs/quickstart/adapter --prompt "$prompt" \
+    --max-tokens 8 --stop $'\n'
 echo
-"$bin" bench generate --model models/gemma-3-270m-q4_k_m.gguf
-"$bin" bench matmul
