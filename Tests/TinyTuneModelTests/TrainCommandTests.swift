@@ -50,9 +50,11 @@ import TinyTunePlugins
 
         let metrics = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n")
-        #expect(metrics.count == 1)
-        let object = try JSONSerialization.jsonObject(with: Data(metrics[0].utf8)) as? [String: Any] ?? [:]
-        for key in ["step", "loss", "learning_rate", "grad_norm", "reward_mean", "reward_std", "seconds"] {
+        // The evaluation before training, the step, the evaluation after.
+        #expect(metrics.count == 3 && metrics[0].contains("\"eval_accuracy\"") && metrics[2].contains("\"eval_accuracy\""))
+        let object = try JSONSerialization.jsonObject(with: Data(metrics[1].utf8)) as? [String: Any] ?? [:]
+        for key in ["step", "loss", "learning_rate", "grad_norm", "reward_mean", "reward_std", "seconds",
+                    "rewards/math_answer/mean", "accuracy", "completions/mean_length", "frac_reward_zero_std", "num_tokens"] {
             #expect(object[key] != nil, "metrics.jsonl lacks \(key)")
         }
 

@@ -116,3 +116,71 @@ struct SevensReward: RewardFunction {
         #expect(after > before + 0.05)
     }
 }
+
+/// Answers the same completions for a prompt whatever the seed, so two trainers see identical groups.
+struct FixedSampler: CompletionSampler {
+    let table: [[Int]: [[Int]]]
+
+    func complete(promptIDs: [Int], count: Int, seed: UInt64) throws -> [SampledCompletion] {
+        guard let ids = table[promptIDs], ids.count == count else {
+            throw TinyTuneError.unsupported("FixedSampler: no \(count) completions for \(promptIDs)")
+        }
+        return ids.map { SampledCompletion(ids: $0, text: $0.map { "t\($0)" }.joined(separator: " "), truncated: false) }
+    }
+}
+
+/// Zero-variance groups (all rewards equal): dropping one trains exactly as if its prompt were not in the batch;
+/// resampling replaces it with the next prompt of the data order, as training on that prompt would.
+@Suite struct ZeroVarianceGroupTests {
+    // A: four identical completions (one reward, zero variance); B and C: varied completions.
+    static let a = [1, 2], b = [4, 5], c = [6, 3]
+    static let sampler = FixedSampler(table: [
+        a: Array(repeating: [7, 3, 7], count: 4),
+        b: [[7, 7, 1], [2, 3, 4], [7, 0, 0], [5, 5, 5]],
+        c: [[0, 7], [7, 7], [1, 1], [3, 7]],
+    ])
+
+    func run(_ prompts: [[Int]], handling: ZeroVarianceGroupHandling, draws: [[Int]] = []) throws
+        -> (parameters: [[Float]], metrics: StepMetrics, drawn: Int)
+    {
+        let model = try TrainerTests().model()
+        let adapter = BiasAdapter(Dictionary(uniqueKeysWithValues: model.linearModules.map { ($0.name, [Float](repeating: 0, count: $0.outFeatures)) }))
+        let grpo = GRPO(options: try ConfigDecoder().decode(GRPOOptions.self, from: [
+            "num_generations": 4, "loss_type": "dapo", "beta": 0.1, "zero_variance_groups": .string(handling.rawValue)]))
+        let options = try TrainerTests().trainingOptions(["steps": 1, "learning_rate": 0.05, "seed": 0, "micro_batch_size": 4])
+        let trainer = Trainer(model: model, adapter: adapter, objective: grpo,
+                              rewards: WeightedRewards([("sevens", 1, SevensReward())]), options: options,
+                              temperature: 1, maxCompletionLength: 3, zeroVarianceGroups: handling)
+        var drawn = 0
+        let metrics = try trainer.step(prompts.map { TrainingExample(prompt: "p", promptIDs: $0) }, sampler: Self.sampler,
+                                       step: 0, draw: {
+                                           defer { drawn += 1 }
+                                           return TrainingExample(prompt: "p", promptIDs: draws[drawn % draws.count])
+                                       })
+        return (adapter.parameters.map(\.value.array), metrics, drawn)
+    }
+
+    @Test func droppingAGroupEqualsLeavingItsPromptOut() throws {
+        let dropped = try run([Self.a, Self.b], handling: .drop)
+        let alone = try run([Self.b], handling: .keep)
+        let kept = try run([Self.a, Self.b], handling: .keep)
+        #expect(dropped.metrics.droppedGroups == 1 && dropped.metrics.zeroVarianceGroups == 1)
+        #expect(dropped.parameters == alone.parameters && dropped.metrics.loss == alone.metrics.loss)
+        // Kept, the group adds no gradient at step 0 (zero advantage, KL 0 at the reference) but its 12 tokens join
+        // dapo's denominator: the gradient is half of B's alone.
+        #expect(abs(kept.metrics.gradientNorm - 0.5 * alone.metrics.gradientNorm) <= 1e-6 * alone.metrics.gradientNorm)
+        #expect(kept.metrics.droppedGroups == 0 && kept.metrics.zeroVarianceGroups == 1)
+    }
+
+    @Test func resamplingReplacesAGroupWithTheNextPrompt() throws {
+        let resampled = try run([Self.a, Self.b], handling: .resample, draws: [Self.c])
+        let direct = try run([Self.c, Self.b], handling: .keep)
+        #expect(resampled.drawn == 1 && resampled.metrics.resampledGroups == 1 && resampled.metrics.zeroVarianceGroups == 0)
+        #expect(resampled.parameters == direct.parameters && resampled.metrics.rewardMean == direct.metrics.rewardMean)
+
+        // Prompts that never vary: `resample_attempts` (3) draws, then the group stays.
+        let exhausted = try run([Self.a, Self.b], handling: .resample, draws: [Self.a])
+        #expect(exhausted.drawn == 3 && exhausted.metrics.resampledGroups == 0 && exhausted.metrics.zeroVarianceGroups == 1)
+        #expect(exhausted.parameters == (try run([Self.a, Self.b], handling: .keep)).parameters)
+    }
+}

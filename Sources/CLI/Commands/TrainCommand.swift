@@ -3,11 +3,14 @@ import Foundation
 import TinyTune
 import TinyTunePlugins
 
-/// `tinytune train CONFIG [--output DIR]`: trains the config's adapter and saves it in PEFT format.
+/// `tinytune train CONFIG [--output DIR] [--resume]`: trains the config's adapter and saves it in PEFT format.
 ///
 ///     tinytune train Examples/quickstart.json
-///     # stderr: accuracy before, one line per step (reward mean, loss, seconds), accuracy after
-///     # OUTPUT/metrics.jsonl: one StepMetrics JSON object per step; OUTPUT/adapter: the PEFT folder
+///     # stderr: accuracy before, a progress bar on a terminal (plain lines every `training.log_every` steps
+///     # otherwise), accuracy after
+///     # OUTPUT/metrics.jsonl: one JSON object per step (StepMetrics) and per evaluation ({"step", "eval_accuracy"})
+///     # OUTPUT/checkpoint-N: every `training.save_every` steps and at the end; OUTPUT/adapter: the PEFT folder
+///     tinytune train Examples/quickstart.json --resume   # continues from the latest OUTPUT/checkpoint-N
 ///
 /// OUTPUT is `--output`, else the config's `output.dir` (relative to the config file), else `runs/<config name>`
 /// next to the config. Held-out accuracy (see `RunSession.accuracy`) is measured before and after training.
@@ -15,14 +18,17 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the config's adapter with its objective and rewards.")
     @Argument(help: "The config file.") var config: String
-    @Option(help: "Where metrics.jsonl and the adapter folder go (default: output.dir or runs/<config name>).")
+    @Option(help: "Where metrics.jsonl, the checkpoints and the adapter folder go (default: output.dir or runs/<config name>).")
     var output: String?
+    @Flag(help: "Continue from the latest checkpoint in the output folder (refused if the config changed in a way that matters).")
+    var resume = false
 
     func run() throws {
         try runReportingErrors {
-            let result = try TrainRunner(configPath: config, output: output) { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-            }.run()
+            let display = ProgressDisplay(terminal: isatty(STDERR_FILENO) == 1)
+            let result = try TrainRunner(configPath: config, output: output, resume: resume, log: display.line,
+                                         progress: display.terminal ? { display.update($0) } : nil).run()
+            display.finish()
             print("accuracy before \(RunSession.format(result.accuracyBefore)) after \(RunSession.format(result.accuracyAfter))")
             print("adapter saved to \(result.adapterFolder)")
         }
@@ -46,16 +52,20 @@ struct RunSession {
         tokenizer = try TokenizerFiles.load(path: pipeline.loader.path)
     }
 
-    /// A dataset split as training examples: prompt ids with BOS as the tokenizer says, the answer's ids as the SFT
-    /// reference, and the columns (with the gold `answer`) rewards read.
+    /// A dataset split as training examples: the prompt through `generation.prompt_template`, its ids with BOS as
+    /// the tokenizer says and cut from the left to `generation.max_prompt_length` (TRL's `ids[-max_prompt_length:]`),
+    /// the answer's ids as the SFT reference, and the columns (with the gold `answer`) rewards read. Rewards see the
+    /// dataset's prompt, as TRL passes them the prompt before templating.
     func examples(_ split: DatasetSplit) throws -> [TrainingExample] {
         guard let dataset = pipeline.dataset else {
             throw TinyTuneError.unsupported("the config has no dataset section")
         }
+        let generation = pipeline.config.generation
         return try dataset.examples(split).map { example in
             var columns = example.columns
             if let answer = example.answer, columns["answer"] == nil { columns["answer"] = .string(answer) }
-            let promptIDs = tokenizer.encode(example.prompt, addSpecialTokens: true, parseSpecial: false)
+            var promptIDs = tokenizer.encode(generation.render(prompt: example.prompt), addSpecialTokens: true, parseSpecial: false)
+            if promptIDs.count > generation.maxPromptLength { promptIDs = Array(promptIDs.suffix(generation.maxPromptLength)) }
             let reference = example.answer.map { tokenizer.encode($0, addSpecialTokens: false, parseSpecial: false) }
             return TrainingExample(prompt: example.prompt, promptIDs: promptIDs, referenceIDs: reference, columns: columns)
         }
@@ -104,11 +114,27 @@ struct GeneratorSampler: CompletionSampler {
 }
 
 /// The work of `tinytune train`, apart from the command line so tests can call it.
+///
+///     let result = try TrainRunner(configPath: "run.json", output: nil) { print($0) }.run()
+///     let resumed = try TrainRunner(configPath: "run.json", output: nil, resume: true) { print($0) }.run()
 struct TrainRunner {
     let configPath: String
     let output: String?
+    /// Continue from the latest `OUTPUT/checkpoint-N` instead of starting over.
+    let resume: Bool
     /// Receives the progress lines (the command writes them to stderr).
     let log: (String) -> Void
+    /// Called after every step (the command draws a progress bar with it on a terminal).
+    let progress: ((TrainProgress) -> Void)?
+
+    init(configPath: String, output: String?, resume: Bool = false, log: @escaping (String) -> Void,
+         progress: ((TrainProgress) -> Void)? = nil) {
+        self.configPath = configPath
+        self.output = output
+        self.resume = resume
+        self.log = log
+        self.progress = progress
+    }
 
     struct Result {
         let accuracyBefore: Double
@@ -116,6 +142,14 @@ struct TrainRunner {
         let steps: Int
         let outputFolder: String
         let adapterFolder: String
+        /// The step the run continued from (`--resume`), nil for a fresh run.
+        var resumedFromStep: Int? = nil
+        /// The last checkpoint written (the one at the end of training).
+        var checkpointFolder: String? = nil
+        /// Held-out accuracy by steps completed: before training (0), every `evaluation.every` steps, and after.
+        var evaluations: [(step: Int, accuracy: Double)] = []
+        /// OUTPUT/metrics.jsonl.
+        var metricsFile: String = ""
     }
 
     /// OUTPUT: `--output`, else `output.dir` relative to the config file, else `runs/<config name>` next to it.
@@ -128,48 +162,142 @@ struct TrainRunner {
         return config.baseDirectory.appendingPathComponent("runs").appendingPathComponent(name)
     }
 
+    /// A metrics.jsonl line for a held-out evaluation after `step` steps.
+    static func evaluationLine(step: Int, accuracy: Double, examples: Int) -> String {
+        JSONValue.object([("step", .int(Int64(step))), ("eval_accuracy", .double(accuracy)),
+                          ("eval_examples", .int(Int64(examples)))]).serialized()
+    }
+
     func run() throws -> Result {
         let session = try RunSession(configPath: configPath, mode: .train)
-        let pipeline = session.pipeline, config = pipeline.config
+        let pipeline = session.pipeline, config = pipeline.config, options = config.training
         guard let family = pipeline.adapter, let objective = pipeline.objective else {
             throw TinyTuneError.unsupported("training needs an adapter and an objective")
         }
+        let fingerprint = try ConfigFingerprint(configPath: configPath)
         let outputURL = Self.outputFolder(output, config: config, configPath: configPath)
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
         guard let adapter = try family.attach(to: session.model) as? AttachedAdapterLayers else {
             throw TinyTuneError.unsupported("the adapter family \(config.adapter?.type ?? "?") does not attach as adapter layers, which saving needs")
         }
-        var examples = try session.examples(.train)
+        let examples = try session.examples(.train)
         guard !examples.isEmpty else { throw TinyTuneError.unsupported("the dataset's train split is empty") }
-        var order = SeededGenerator(seed: config.training.seed)
-        examples.shuffle(using: &order)
-
-        adapter.training = false
-        let before = try session.accuracy(hook: adapter)
-        log("accuracy before: \(RunSession.format(before)) (\(config.evaluation.examples) eval examples at most)")
-
+        let evalCount = min(config.evaluation.examples, try session.examples(.eval).count)
+        var handling = ZeroVarianceGroupHandling.keep
+        switch (objective as? GRPO)?.options.zeroVarianceGroups {
+        case .drop?: handling = .drop
+        case .resample?: handling = .resample
+        case .keep?, nil: break
+        }
         let trainer = Trainer(model: session.model, adapter: adapter, objective: objective, rewards: pipeline.rewards,
-                              options: config.training, temperature: config.generation.temperature,
-                              maxCompletionLength: config.generation.maxCompletionLength)
+                              options: options, temperature: config.generation.temperature,
+                              maxCompletionLength: config.generation.maxCompletionLength, zeroVarianceGroups: handling)
         let sampler = GeneratorSampler(generator: session.generator(temperature: config.generation.temperature, hook: adapter))
-        let metricsURL = outputURL.appendingPathComponent("metrics.jsonl")
-        try Data().write(to: metricsURL)
-        let metricsFile = try FileHandle(forWritingTo: metricsURL)
-        defer { try? metricsFile.close() }
-        let perStep = config.training.promptsPerStep
-        for step in 0..<config.training.steps {
-            let batch = (0..<perStep).map { examples[(step * perStep + $0) % examples.count] }
-            adapter.training = true
-            let metrics = try trainer.step(batch, sampler: objective.needsRewards ? sampler : nil, step: step)
+        for leftover in TrainCheckpoint.leftovers(in: outputURL) { try? FileManager.default.removeItem(at: leftover) }
+
+        // Where the run starts: a checkpoint (--resume) or step 0 with the accuracy before training.
+        var order = TrainingDataOrder(count: examples.count, seed: options.seed)
+        var metricsLines: [String] = []
+        var evaluations: [(step: Int, accuracy: Double)] = []
+        let before: Double
+        var after: Double? = nil
+        var startStep = 0
+        if resume {
+            guard let latest = TrainCheckpoint.all(in: outputURL).last else {
+                throw TinyTuneError.unsupported("--resume: \(outputURL.path) has no checkpoint-N folder to continue from; run without --resume to start")
+            }
+            let checkpoint = try TrainCheckpoint.read(latest.url, parameters: adapter.parameters, options: options)
+            guard checkpoint.config.hash == fingerprint.hash else {
+                throw TinyTuneError.unsupported(
+                    "--resume: \(configPath) changed since \(latest.url.path) was written, in ways that change training: "
+                        + fingerprint.differences(from: checkpoint.config).joined(separator: "; ")
+                        + ". Undo the change, or start a new run (without --resume, or with another --output)")
+            }
+            guard checkpoint.dataOrder.count == examples.count, checkpoint.dataOrder.seed == options.seed else {
+                throw TinyTuneError.unsupported("--resume: \(latest.url.path) was written for \(checkpoint.dataOrder.count) training examples, the dataset now has \(examples.count)")
+            }
+            guard checkpoint.step <= options.steps else {
+                throw TinyTuneError.unsupported("--resume: \(latest.url.path) is at step \(checkpoint.step), past training.steps \(options.steps)")
+            }
+            for (parameter, saved) in zip(adapter.parameters, checkpoint.parameters) { parameter.value = saved.value }
+            adapter.parametersDidChange()
+            adapter.dropoutCallCount = checkpoint.dropoutCalls
+            trainer.restore(optimizer: checkpoint.optimizer, tokensSeen: checkpoint.tokensSeen)
+            order = checkpoint.dataOrder
+            metricsLines = checkpoint.metricsLines
+            startStep = checkpoint.step
+            before = checkpoint.accuracyBefore
+            if checkpoint.step == options.steps { after = checkpoint.accuracyAfter }
+            evaluations = Self.evaluations(in: metricsLines)
+            log("resuming from \(latest.url.lastPathComponent) (step \(startStep) of \(options.steps))")
+        } else {
+            let stale = TrainCheckpoint.all(in: outputURL)
+            if !stale.isEmpty {
+                log("removing \(stale.count) checkpoint(s) of an earlier run in \(outputURL.path) (use --resume to continue one)")
+                for old in stale { try FileManager.default.removeItem(at: old.url) }
+            }
             adapter.training = false
-            try metricsFile.seekToEnd()
-            metricsFile.write(Data((metrics.json.serialized() + "\n").utf8))
-            log(String(format: "step %d/%d  reward %.4f  loss %.5f  %.1f s", step + 1, config.training.steps,
-                       metrics.rewardMean, metrics.loss, metrics.seconds))
+            before = try session.accuracy(hook: adapter)
+            log("accuracy before: \(RunSession.format(before)) (\(evalCount) eval examples)")
+            metricsLines.append(Self.evaluationLine(step: 0, accuracy: before, examples: evalCount))
+            evaluations.append((0, before))
         }
 
-        let after = try session.accuracy(hook: adapter)
-        log("accuracy after: \(RunSession.format(after))")
+        // metrics.jsonl holds exactly the lines up to the starting step, then grows line by line.
+        let metricsURL = outputURL.appendingPathComponent("metrics.jsonl")
+        try Data(metricsLines.map { $0 + "\n" }.joined().utf8).write(to: metricsURL, options: .atomic)
+        let metricsFile = try FileHandle(forWritingTo: metricsURL)
+        defer { try? metricsFile.close() }
+        try metricsFile.seekToEnd()
+        func append(_ line: String) {
+            metricsLines.append(line)
+            metricsFile.write(Data((line + "\n").utf8))
+        }
+        func checkpoint(at step: Int, accuracyAfter: Double? = nil) throws -> URL {
+            let written = try TrainCheckpoint(
+                step: step, config: fingerprint, dataOrder: order, dropoutCalls: adapter.dropoutCallCount,
+                tokensSeen: trainer.tokensSeen, accuracyBefore: before, accuracyAfter: accuracyAfter,
+                optimizer: trainer.optimizer, parameters: adapter.parameters, metricsLines: metricsLines
+            ).write(into: outputURL, adapter: adapter, family: family)
+            return written
+        }
+
+        let perStep = options.promptsPerStep
+        let started = DispatchTime.now().uptimeNanoseconds
+        for step in startStep..<options.steps {
+            let batch = (0..<perStep).map { _ in examples[order.next()] }
+            adapter.training = true
+            let metrics = try trainer.step(batch, sampler: objective.needsRewards ? sampler : nil, step: step,
+                                           draw: { examples[order.next()] })
+            adapter.training = false
+            append(metrics.json.serialized())
+            let done = step + 1
+            progress?(TrainProgress(done: done, total: options.steps, first: startStep, metrics: metrics,
+                                    elapsed: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+            if done % options.logEvery == 0 || done == options.steps { log(Self.stepLine(metrics, total: options.steps)) }
+            if config.evaluation.every > 0, done % config.evaluation.every == 0, done < options.steps {
+                let accuracy = try session.accuracy(hook: adapter)
+                append(Self.evaluationLine(step: done, accuracy: accuracy, examples: evalCount))
+                evaluations.append((done, accuracy))
+                log("step \(done)/\(options.steps)  eval accuracy \(RunSession.format(accuracy))")
+            }
+            if options.saveEvery > 0, done % options.saveEvery == 0, done < options.steps {
+                let url = try checkpoint(at: done)
+                log("checkpoint saved: \(url.path)")
+            }
+        }
+
+        var lastCheckpoint = TrainCheckpoint.all(in: outputURL).last?.url
+        let finalAccuracy: Double
+        if let after {
+            finalAccuracy = after   // resumed from the checkpoint of a finished run: nothing left to measure
+        } else {
+            finalAccuracy = try session.accuracy(hook: adapter)
+            log("accuracy after: \(RunSession.format(finalAccuracy))")
+            append(Self.evaluationLine(step: options.steps, accuracy: finalAccuracy, examples: evalCount))
+            evaluations.append((options.steps, finalAccuracy))
+            lastCheckpoint = try checkpoint(at: options.steps, accuracyAfter: finalAccuracy)
+        }
 
         // Write beside the final folder, then swap it in, so no half-written adapter is ever left at OUTPUT/adapter.
         let finalURL = outputURL.appendingPathComponent("adapter")
@@ -177,13 +305,40 @@ struct TrainRunner {
         try? FileManager.default.removeItem(at: temporary)
         do {
             try PEFTAdapterFiles.save(adapter, family: family, to: temporary.path)
+            try TrainCheckpoint.syncTree(temporary)
             if FileManager.default.fileExists(atPath: finalURL.path) { try FileManager.default.removeItem(at: finalURL) }
             try FileManager.default.moveItem(at: temporary, to: finalURL)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        return Result(accuracyBefore: before, accuracyAfter: after, steps: config.training.steps,
-                      outputFolder: outputURL.path, adapterFolder: finalURL.path)
+        return Result(accuracyBefore: before, accuracyAfter: finalAccuracy, steps: options.steps,
+                      outputFolder: outputURL.path, adapterFolder: finalURL.path,
+                      resumedFromStep: resume ? startStep : nil, checkpointFolder: lastCheckpoint?.path,
+                      evaluations: evaluations, metricsFile: metricsURL.path)
+    }
+
+    /// The console line of a step: `step 3/30  reward 0.4125 ± 0.3100  accuracy 0.3750  loss 0.00123  ...`.
+    static func stepLine(_ m: StepMetrics, total: Int) -> String {
+        var line = String(format: "step %d/%d  reward %.4f ± %.4f", m.step + 1, total, m.rewardMean, m.rewardStd)
+        if let accuracy = m.accuracy { line += String(format: "  accuracy %.4f", accuracy) }
+        line += String(format: "  loss %.5f", m.loss)
+        if let kl = m.objective["kl"] { line += String(format: "  kl %.5f", kl) }
+        line += String(format: "  length %.1f", m.completionTokensMean)
+        if m.zeroVarianceGroups > 0 { line += "  zero-variance groups \(m.zeroVarianceGroups)" }
+        line += String(format: "  %.0f tok/s  %.1f s", m.tokensPerSecond, m.seconds)
+        return line
+    }
+
+    /// The (step, eval_accuracy) pairs of metrics.jsonl lines.
+    static func evaluations(in lines: [String]) -> [(step: Int, accuracy: Double)] {
+        lines.compactMap { line in
+            guard let value = try? JSONValue.parse(line), case .int(let step)? = value["step"] else { return nil }
+            switch value["eval_accuracy"] {
+            case .double(let a)?: return (Int(step), a)
+            case .int(let a)?: return (Int(step), Double(a))
+            default: return nil
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Options of the training loop (`training` section). Defaults follow TRL's GRPOConfig where it has the option.
 public struct TrainingOptions: Decodable, Sendable, Equatable {
     /// Optimizer steps. Default 50.
@@ -22,10 +24,14 @@ public struct TrainingOptions: Decodable, Sendable, Equatable {
     public var warmupSteps: Int
     /// Seed of every random draw in training (sampling, shuffling, initialization). Default 0.
     public var seed: UInt64
-    /// Log every N steps. Default 1.
+    /// Write a step's metrics to the console every N steps (metrics.jsonl gets every step). Default 1.
     public var logEvery: Int
-    /// Save the adapter every N steps; 0 saves only at the end. Default 0.
+    /// Write a checkpoint (`OUTPUT/checkpoint-N`: adapter, optimizer state, data order, metrics so far) every N steps;
+    /// 0 writes one only at the end. `tinytune train --resume` continues from the latest. Default 0.
     public var saveEvery: Int
+    /// With GRPO's `zero_variance_groups: resample`, new prompts tried for each group whose rewards are all equal
+    /// before it is kept as it is. Default 3.
+    public var resampleAttempts: Int
 
     public enum OptimizerKind: String, OptionEnum { case adam, adamw, sgd }
     public enum SchedulerKind: String, OptionEnum { case constant, linear, cosine }
@@ -35,7 +41,7 @@ public struct TrainingOptions: Decodable, Sendable, Equatable {
         case microBatchSize = "micro_batch_size", optimizer, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
         case adamEpsilon = "adam_epsilon", weightDecay = "weight_decay", maxGradNorm = "max_grad_norm"
         case lrScheduler = "lr_scheduler", warmupSteps = "warmup_steps", seed, logEvery = "log_every"
-        case saveEvery = "save_every"
+        case saveEvery = "save_every", resampleAttempts = "resample_attempts"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,14 +61,19 @@ public struct TrainingOptions: Decodable, Sendable, Equatable {
         seed = try c.value(.seed, default: 0)
         logEvery = try c.value(.logEvery, default: 1, .atLeast(1))
         saveEvery = try c.value(.saveEvery, default: 0, .atLeast(0))
+        resampleAttempts = try c.value(.resampleAttempts, default: 3, .atLeast(1))
     }
 }
 
 /// How completions are sampled, for rollouts, `eval` and `generate` (`generation` section).
 /// Names follow TRL's GRPOConfig and transformers' GenerationConfig.
 public struct GenerationOptions: Decodable, Sendable, Equatable {
-    /// Prompts longer than this many tokens are cut from the left. Default 512.
+    /// Prompts longer than this many tokens keep only their last `max_prompt_length` tokens (cut from the left,
+    /// as TRL does: `ids[-max_prompt_length:]`), in training and evaluation. Default 512.
     public var maxPromptLength: Int
+    /// How a dataset prompt becomes the model's input: `{prompt}` is replaced by the dataset's prompt, e.g.
+    /// `"Solve step by step.\n\n{prompt}\nAnswer:"`. Default none: the prompt as the dataset gives it.
+    public var promptTemplate: String?
     /// Completions stop after this many tokens (and count as truncated). Default 64.
     public var maxCompletionLength: Int
     /// Sampling temperature for rollouts; 0 is greedy. Default 1.0 (TRL's default).
@@ -78,7 +89,7 @@ public struct GenerationOptions: Decodable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case maxPromptLength = "max_prompt_length", maxCompletionLength = "max_completion_length", temperature
-        case topP = "top_p", topK = "top_k", minP = "min_p", stop
+        case topP = "top_p", topK = "top_k", minP = "min_p", stop, promptTemplate = "prompt_template"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -90,6 +101,12 @@ public struct GenerationOptions: Decodable, Sendable, Equatable {
         topK = try c.value(.topK, default: 0, .atLeast(0))
         minP = try c.value(.minP, default: 0, .between(0, 1))
         stop = try c.value(.stop, default: [], Allowed("non-empty strings") { $0.allSatisfy { !$0.isEmpty } })
+        promptTemplate = try c.optional(.promptTemplate, Allowed("a string containing {prompt}") { $0.contains("{prompt}") })
+    }
+
+    /// The model's input for a dataset prompt: `prompt_template` with `{prompt}` replaced, or the prompt itself.
+    public func render(prompt: String) -> String {
+        promptTemplate.map { $0.replacingOccurrences(of: "{prompt}", with: prompt) } ?? prompt
     }
 }
 
@@ -99,7 +116,8 @@ public struct EvaluationOptions: Decodable, Sendable, Equatable {
     public var examples: Int
     /// Sampling temperature for evaluation; 0 (default) is greedy, as the paper reports.
     public var temperature: Double
-    /// Also evaluate every N training steps; 0 (default) evaluates only before and after.
+    /// Also evaluate every N training steps (an `eval_accuracy` line in metrics.jsonl); 0 (default) evaluates only
+    /// before and after.
     public var every: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable { case examples, temperature, every }

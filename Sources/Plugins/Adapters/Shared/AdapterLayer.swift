@@ -83,6 +83,13 @@ public final class AttachedAdapterLayers: AttachedAdapter, @unchecked Sendable {
 
     public func zeroGradients() { parameters.forEach { $0.zeroGradient() } }
 
+    /// Dropout masks drawn so far (each mask's seed includes its number); a training checkpoint stores it so a
+    /// resumed run draws the masks an uninterrupted run would.
+    public var dropoutCallCount: UInt64 {
+        get { lock.withLock { dropoutCalls } }
+        set { lock.withLock { dropoutCalls = newValue } }
+    }
+
     public func parametersDidChange() { storeParameters() }
 
     /// The mask m ∈ {0, 1/(1 − p)} of this call, drawn from the dropout seed, the module name and a call counter,
