@@ -18,7 +18,7 @@ public struct TinyTuneCommand: ParsableCommand {
         subcommands: [
             PluginsCommand.self, ValidateCommand.self, InspectCommand.self, TokenizeCommand.self,
             GenerateCommand.self, LogitsCommand.self, PlanCommand.self, TrainCommand.self, EvalCommand.self,
-            CompareCommand.self, RewardCommand.self, BenchCommand.self,
+            CompareCommand.self, PlotCommand.self, RewardCommand.self, BenchCommand.self,
         ])
 
     public init() {}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// The results of `tinytune compare`: one row per variant and seed, as a text table, CSV, JSON and a plot of
+/// accuracy against update size (like Figure 1 of Morris et al., "Learning to Reason in 13 Parameters").
+///
+///     let report = ComparisonReport(rows: rows)
+///     print(report.table)
+///     try report.csv.write(toFile: "results.csv", atomically: true, encoding: .utf8)
+public struct ComparisonReport: Sendable {
+    public struct Row: Sendable, Equatable {
+        public var variant: String
+        /// The adapter type (`tinylora`, `lora`, ...).
+        public var family: String
+        /// The objective type (`grpo`, `sft`).
+        public var objective: String
+        public var seed: UInt64
+        public var trainableParameters: Int
+        public var bytesF32: Int
+        public var steps: Int
+        /// How many held-out problems each accuracy was measured on.
+        public var evalExamples: Int
+        public var accuracyBefore: Double
+        public var accuracyAfter: Double
+        /// Wall time of the run (training and both evaluations).
+        public var seconds: Double
+
+        public init(variant: String, family: String, objective: String, seed: UInt64, trainableParameters: Int,
+                    bytesF32: Int, steps: Int, evalExamples: Int, accuracyBefore: Double, accuracyAfter: Double,
+                    seconds: Double)
+        {
+            self.variant = variant
+            self.family = family
+            self.objective = objective
+            self.seed = seed
+            self.trainableParameters = trainableParameters
+            self.bytesF32 = bytesF32
+            self.steps = steps
+            self.evalExamples = evalExamples
+            self.accuracyBefore = accuracyBefore
+            self.accuracyAfter = accuracyAfter
+            self.seconds = seconds
+        }
+
+        func successes(_ accuracy: Double) -> Int { Int((accuracy * Double(evalExamples)).rounded()) }
+        /// Wilson 95% interval of the accuracy after training.
+        public var intervalAfter: (low: Double, high: Double) {
+            ProportionStatistics.wilson(successes: successes(accuracyAfter), trials: evalExamples)
+        }
+        public var intervalBefore: (low: Double, high: Double) {
+            ProportionStatistics.wilson(successes: successes(accuracyBefore), trials: evalExamples)
+        }
+        /// Two-proportion z-test, after against before. The same problems are scored twice, so this ignores the
+        /// pairing (McNemar would use it, but needs per-problem results).
+        public var changeTest: ProportionStatistics.TestResult {
+            ProportionStatistics.twoProportionZTest(successes1: successes(accuracyBefore), trials1: evalExamples,
+                                                    successes2: successes(accuracyAfter), trials2: evalExamples)
+        }
+    }
+
+    public var rows: [Row]
+
+    public init(rows: [Row]) { self.rows = rows }
+
+    static let columns = ["variant", "family", "objective", "seed", "trainable_parameters", "bytes_f32", "steps",
+                          "eval_examples", "accuracy_before", "accuracy_after", "ci95_low", "ci95_high", "p_value",
+                          "seconds"]
+
+    private func fields(_ row: Row) -> [String] {
+        let ci = row.intervalAfter
+        return [row.variant, row.family, row.objective, String(row.seed), String(row.trainableParameters),
+                String(row.bytesF32), String(row.steps), String(row.evalExamples), f4(row.accuracyBefore),
+                f4(row.accuracyAfter), f4(ci.low), f4(ci.high), f4(row.changeTest.pValue),
+                String(format: "%.1f", row.seconds)]
+    }
+
+    /// RFC 4180 CSV with a header line; fields holding a comma, quote or newline are quoted.
+    public var csv: String {
+        func quote(_ field: String) -> String {
+            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }
+        return ([Self.columns] + rows.map(fields)).map { $0.map(quote).joined(separator: ",") + "\n" }.joined()
+    }
+
+    /// `{"rows": [{"variant": ..., "ci95_after": [low, high], "p_value": ...}, ...]}`
+    public var json: JSONValue {
+        .object([("rows", .array(rows.map { row in
+            let after = row.intervalAfter, before = row.intervalBefore
+            return .object([
+                ("variant", .string(row.variant)), ("family", .string(row.family)), ("objective", .string(row.objective)),
+                ("seed", .int(Int64(row.seed))), ("trainable_parameters", .int(Int64(row.trainableParameters))),
+                ("bytes_f32", .int(Int64(row.bytesF32))), ("steps", .int(Int64(row.steps))),
+                ("eval_examples", .int(Int64(row.evalExamples))),
+                ("accuracy_before", .double(row.accuracyBefore)), ("ci95_before", .array([.double(before.low), .double(before.high)])),
+                ("accuracy_after", .double(row.accuracyAfter)), ("ci95_after", .array([.double(after.low), .double(after.high)])),
+                ("z", .double(row.changeTest.statistic)), ("p_value", .double(row.changeTest.pValue)),
+                ("seconds", .double(row.seconds)),
+            ])
+        }))])
+    }
+
+    /// A fixed-width table for the terminal and Markdown-free logs.
+    public var table: String {
+        let header = ["variant", "family", "objective", "seed", "params", "bytes f32", "before", "after [95% CI]", "p", "seconds"]
+        let body = rows.map { row -> [String] in
+            let ci = row.intervalAfter
+            return [row.variant, row.family, row.objective, String(row.seed), String(row.trainableParameters),
+                    String(row.bytesF32), f3(row.accuracyBefore),
+                    "\(f3(row.accuracyAfter)) [\(f3(ci.low)), \(f3(ci.high))]", f3(row.changeTest.pValue),
+                    String(format: "%.0f", row.seconds)]
+        }
+        let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return i < 3 ? cell + pad : pad + cell   // names left-aligned, numbers right-aligned
+            }.joined(separator: "  ")
+        }
+        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+                + body.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    /// The same table in Markdown, for docs.
+    public var markdown: String {
+        var out = "| variant | family | objective | seed | trainable params | bytes (f32) | accuracy before | accuracy after [95% CI] | p | seconds |\n"
+        out += "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        for row in rows {
+            let ci = row.intervalAfter
+            out += "| \(row.variant) | \(row.family) | \(row.objective) | \(row.seed) | \(row.trainableParameters) | \(row.bytesF32) | "
+            out += "\(f3(row.accuracyBefore)) | \(f3(row.accuracyAfter)) [\(f3(ci.low)), \(f3(ci.high))] | \(f3(row.changeTest.pValue)) | \(String(format: "%.0f", row.seconds)) |\n"
+        }
+        return out
+    }
+
+    /// Accuracy after training against update size in bytes (log scale), one series per family; filled circles are
+    /// GRPO, hollow squares SFT; the dashed line is the base model's accuracy.
+    public func plot(title: String = "Held-out accuracy against update size") -> SVGPlot {
+        var plot = SVGPlot(title: title, x: PlotAxis(label: "update size (bytes, f32, log scale)", scale: .log10),
+                           y: PlotAxis(label: "held-out accuracy", range: 0...1))
+        var families: [String] = []
+        for row in rows where !families.contains(row.family) { families.append(row.family) }
+        for family in families {
+            let points = rows.filter { $0.family == family }.map {
+                PlotSeries.Point(x: Double(max($0.bytesF32, 1)), y: $0.accuracyAfter, filled: $0.objective == "grpo")
+            }
+            plot.series.append(PlotSeries(name: family, points: points, style: .markers(filled: true)))
+        }
+        if let base = rows.first?.accuracyBefore {
+            plot.horizontalLines.append((label: "base model \(f3(base))", y: base))
+        }
+        plot.legendNotes = ["filled: GRPO", "hollow: SFT"]
+        return plot
+    }
+}
+
+private func f3(_ x: Double) -> String { String(format: "%.3f", x) }
+private func f4(_ x: Double) -> String { String(format: "%.4f", x) }

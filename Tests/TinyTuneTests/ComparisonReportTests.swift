@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import TinyTune
+
+/// The compare command's table, CSV and JSON. The interval and p-value of 89/200 -> 126/200 are scipy's
+/// (Fixtures/statistics_reference.json: Wilson 0.56123 to 0.69387; z = 3.71045, p = 0.000207).
+@Suite struct ComparisonReportTests {
+    let report = ComparisonReport(rows: [
+        .init(variant: "tinylora-u13-grpo", family: "tinylora", objective: "grpo", seed: 0, trainableParameters: 13,
+              bytesF32: 52, steps: 30, evalExamples: 200, accuracyBefore: 0.445, accuracyAfter: 0.63, seconds: 812.34),
+        .init(variant: "lora,r1", family: "lora", objective: "sft", seed: 1, trainableParameters: 1_000,
+              bytesF32: 4_000, steps: 30, evalExamples: 200, accuracyBefore: 0.445, accuracyAfter: 0.445, seconds: 95),
+    ])
+
+    @Test func csvHasAHeaderAndQuotesCommas() {
+        let lines = report.csv.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines[3].isEmpty)
+        #expect(lines[0] == "variant,family,objective,seed,trainable_parameters,bytes_f32,steps,eval_examples,accuracy_before,accuracy_after,ci95_low,ci95_high,p_value,seconds")
+        #expect(lines[1] == "tinylora-u13-grpo,tinylora,grpo,0,13,52,30,200,0.4450,0.6300,0.5612,0.6939,0.0002,812.3")
+        #expect(lines[2].hasPrefix("\"lora,r1\",lora,sft,1,1000,4000,30,200,0.4450,0.4450,0.3778,0.5143,1.0000,"))
+    }
+
+    @Test func jsonCarriesIntervalsAndTheTest() throws {
+        let text = report.json.serialized()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        #expect(rows.count == 2)
+        let first = rows[0]
+        #expect(first["variant"] as? String == "tinylora-u13-grpo" && first["trainable_parameters"] as? Int == 13)
+        #expect(first["bytes_f32"] as? Int == 52 && first["eval_examples"] as? Int == 200)
+        let ci = try #require(first["ci95_after"] as? [Double])
+        #expect(abs(ci[0] - 0.5612262992405018) < 1e-12 && abs(ci[1] - 0.6938739159014088) < 1e-12)
+        let before = try #require(first["ci95_before"] as? [Double])
+        #expect(abs(before[0] - 0.3778060100295335) < 1e-12)
+        #expect(abs((first["z"] as? Double ?? 0) - 3.7104503581728614) < 1e-10)
+        #expect(abs((first["p_value"] as? Double ?? 1) - 0.00020689086484814212) < 1e-12)
+    }
+
+    @Test func tableAlignsColumns() {
+        let lines = report.table.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(Set(lines.map(\.count)).count == 1, "rows of different widths:\n\(report.table)")
+        #expect(lines[2].hasPrefix("tinylora-u13-grpo  tinylora  grpo "))
+        #expect(lines[2].contains("0.630 [0.561, 0.694]") && lines[2].hasSuffix("812"))
+        #expect(report.markdown.contains("| tinylora-u13-grpo | tinylora | grpo | 0 | 13 | 52 | 0.445 | 0.630 [0.561, 0.694] | 0.000 | 812 |"))
+    }
+}
