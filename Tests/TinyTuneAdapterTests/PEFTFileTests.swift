@@ -99,6 +99,16 @@ private func logits(_ model: DecoderModel, _ ids: [Int], hook: (any LinearHook)?
         #expect(ratio(adapter, down) == 2 * ratio(plain, down))
         #expect(ratio(adapter, up) == ratio(plain, up))
 
+        // layers_to_transform [] means every layer, as in PEFT (`is_using_layer_indexes` is false for an empty list).
+        let emptyList = try copyOfFixture("peft_lora_tiny_llama") { config in
+            guard case .object(var members) = config else { return config }
+            members.removeAll { $0.key == "layers_to_transform" }
+            members.append(("layers_to_transform", .array([])))
+            return .object(members)
+        }
+        defer { try? FileManager.default.removeItem(atPath: emptyList) }
+        #expect(try PEFTAdapterFiles.load(folder: emptyList, model: model).modules == plain.modules)
+
         // layers_to_transform [1]: only layer 1's modules (the file's layer-0 tensors are then refused as unused).
         let onlyLayer1 = try copyOfFixture("peft_lora_tiny_llama") { config in
             guard case .object(var members) = config else { return config }
