@@ -232,38 +232,83 @@ private func maxAbs(_ t: Tensor) -> Float { t.array.map(abs).max() ?? 0 }
     }
 }
 
-/// With TINYTUNE_EXPORT_FAMILY_ADAPTERS=DIR, saves an adapter of each family with non-zero values on the three tiny
-/// checkpoints (lora, vera, tinylora in PEFT's format; LoRA-XS exported as a plain LoRA) and our logits to DIR, for
-/// `make_family_gradients.py --check-ours DIR`, which loads them in PEFT and compares. Does nothing otherwise.
+/// Adapters we make and save: each family with seeded non-zero values (N(0, 0.3²), seed 11) on a tiny checkpoint.
+/// lora, vera and tinylora in PEFT's format; LoRA-XS exported as a plain LoRA.
+enum OurSavedAdapters {
+    static let ids = [1, 17, 42, 99, 7, 23, 5, 64]
+    static let options: [(name: String, options: JSONValue)] = [
+        ("lora", ["type": "lora", "r": 2, "lora_alpha": 3, "use_rslora": true]),
+        ("vera", ["type": "vera", "r": 4]),
+        ("tinylora", ["type": "tinylora", "r": 2, "u": 3, "weight_tying": 0.5, "sigma_placement": "full"]),
+        ("loraxs_as_lora", ["type": "loraxs", "r": 2]),
+    ]
+
+    static func make(_ name: String, on model: DecoderModel) throws -> (family: any AdapterFamily, adapter: AttachedAdapterLayers) {
+        let json = try #require(options.first { $0.name == name }).options
+        let family = try adapterFamily(json)
+        let adapter = try #require(try family.attach(to: model) as? AttachedAdapterLayers)
+        var generator = SeededGenerator(seed: 11)
+        for p in adapter.parameters { generator.fillNormal(&p.value, std: 0.3) }
+        return (family, adapter)
+    }
+
+    static func save(_ name: String, _ family: any AdapterFamily, _ adapter: AttachedAdapterLayers, to folder: String) throws {
+        if name == "loraxs_as_lora" {
+            try PEFTAdapterFiles.exportLoRA(adapter, to: folder)
+        } else {
+            try PEFTAdapterFiles.save(adapter, family: family, to: folder)
+        }
+    }
+}
+
+/// Adapters we saved, committed as Fixtures/ours_<name>_<model>/ (one per family), and PEFT's logits after loading
+/// them with PeftModel.from_pretrained (make_family_gradients.py --ours-in-peft → ours_in_peft.json): PEFT reads our
+/// files to our logits. The folders must still be what we save today, so the check follows the writer.
+@Suite struct OurAdaptersInPEFTTests {
+    static let committed = [("lora", "qwen2_untied"), ("vera", "llama3"), ("tinylora", "gemma3"), ("loraxs_as_lora", "gemma3")]
+
+    @Test(arguments: committed)
+    func peftGivesOurLogitsForOurSavedAdapter(name: String, modelName: String) throws {
+        let model = try DecoderModel(checkpoint: CheckpointWeights(path: FamilyFixture.modelPath(modelName)))
+        let (family, adapter) = try OurSavedAdapters.make(name, on: model)
+        let committed = try fixturePath("ours_\(name)_\(modelName)")
+        let folder = try temporaryDirectory("ours")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try OurSavedAdapters.save(name, family, adapter, to: folder)
+        #expect(try JSONValue.parse(contentsOf: folder + "/adapter_config.json")
+                == JSONValue.parse(contentsOf: committed + "/adapter_config.json"), "\(name): the config we write changed")
+        let fresh = try SafetensorsFile(path: folder + "/adapter_model.safetensors")
+        let old = try SafetensorsFile(path: committed + "/adapter_model.safetensors")
+        #expect(fresh.tensors.map(\.name).sorted() == old.tensors.map(\.name).sorted(), "\(name): the tensors we write changed")
+        for t in old.tensors where fresh.info(named: t.name) != nil {
+            expectClose(try fresh.tensor(named: t.name), try old.tensor(named: t.name), tolerance: 1e-5, "\(name) \(t.name)")
+        }
+
+        let reference = try JSONValue.parse(contentsOf: fixturePath("ours_in_peft.json"))
+        let peft = try #require(reference["logits"]).tensor("\(name)_\(modelName)")
+        let ours = try model.forward([(OurSavedAdapters.ids, model.makeCache())], logits: .all, hook: adapter)[0]
+        expectClose(ours, peft, tolerance: 2e-5, "\(name) on \(modelName): PEFT's logits of our saved adapter")
+        #expect(relativeError(try model.forward([(OurSavedAdapters.ids, model.makeCache())], logits: .all)[0], peft) > 1e-2)
+    }
+}
+
+/// With TINYTUNE_EXPORT_FAMILY_ADAPTERS=DIR, saves every family (`OurSavedAdapters`) on the three tiny checkpoints
+/// with our logits to DIR, for `make_family_gradients.py --check-ours DIR`, which loads them in PEFT and compares.
+/// Does nothing otherwise.
 @Suite struct FamilyExportForPythonCheck {
     @Test func writeOurAdaptersForPEFT() throws {
         guard let root = ProcessInfo.processInfo.environment["TINYTUNE_EXPORT_FAMILY_ADAPTERS"] else { return }
-        let ids = [1, 17, 42, 99, 7, 23, 5, 64]
         var expected: [(key: String, value: JSONValue)] = []
         for modelName in FamilyFixture.models {
             let model = try DecoderModel(checkpoint: CheckpointWeights(path: FamilyFixture.modelPath(modelName)))
-            let families: [(String, JSONValue)] = [
-                ("lora", ["type": "lora", "r": 2, "lora_alpha": 3, "use_rslora": true]),
-                ("vera", ["type": "vera", "r": 4]),
-                ("tinylora", ["type": "tinylora", "r": 2, "u": 3, "weight_tying": 0.5, "sigma_placement": "full"]),
-                ("loraxs_as_lora", ["type": "loraxs", "r": 2]),
-            ]
-            for (name, options) in families {
-                let family = try adapterFamily(options)
-                let adapter = try #require(try family.attach(to: model) as? AttachedAdapterLayers)
-                var generator = SeededGenerator(seed: 11)
-                for p in adapter.parameters { generator.fillNormal(&p.value, std: 0.3) }
-                let folder = "\(root)/\(name)_\(modelName)"
-                if name == "loraxs_as_lora" {
-                    try PEFTAdapterFiles.exportLoRA(adapter, to: folder)
-                } else {
-                    try PEFTAdapterFiles.save(adapter, family: family, to: folder)
-                }
-                let logits = try model.forward([(ids, model.makeCache())], logits: .all, hook: adapter)[0]
+            for name in OurSavedAdapters.options.map(\.name) {
+                let (family, adapter) = try OurSavedAdapters.make(name, on: model)
+                try OurSavedAdapters.save(name, family, adapter, to: "\(root)/\(name)_\(modelName)")
+                let logits = try model.forward([(OurSavedAdapters.ids, model.makeCache())], logits: .all, hook: adapter)[0]
                 expected.append(("\(name)_\(modelName)", .array(logits.array.map { .double(Double($0)) })))
             }
         }
-        try JSONValue.object([("ids", .array(ids.map { .int(Int64($0)) })), ("logits", .object(expected))]).serialized()
-            .write(toFile: "\(root)/logits.json", atomically: true, encoding: .utf8)
+        try JSONValue.object([("ids", .array(OurSavedAdapters.ids.map { .int(Int64($0)) })), ("logits", .object(expected))])
+            .serialized().write(toFile: "\(root)/logits.json", atomically: true, encoding: .utf8)
     }
 }

@@ -20,6 +20,8 @@ and, per model, numpy's truncated rank-2 SVD of layer 0's seven weights: σ₁, 
     /root/.venvs/ref/bin/python scripts/reference/make_family_gradients.py
     # after `TINYTUNE_EXPORT_FAMILY_ADAPTERS=DIR swift test ... --filter FamilyExportForPythonCheck`:
     /root/.venvs/ref/bin/python scripts/reference/make_family_gradients.py --check-ours DIR
+    # with DIR/<name>_<model> copied to Fixtures/ours_<name>_<model>/ for the committed samples:
+    /root/.venvs/ref/bin/python scripts/reference/make_family_gradients.py --ours-in-peft
 """
 import json
 import os
@@ -254,8 +256,27 @@ def check_ours(root):
     sys.exit(0 if worst < 1e-4 else 1)
 
 
+def ours_in_peft():
+    """PEFT's float32 logits for the adapters we saved and committed (Fixtures/ours_<name>_<model>/, copied from a
+    FamilyExportForPythonCheck run), loaded with PeftModel.from_pretrained, to Fixtures/ours_in_peft.json."""
+    from peft import PeftModel
+
+    out = {}
+    for folder in sorted(f for f in os.listdir(FIXTURES) if f.startswith("ours_")):
+        key = folder[len("ours_"):]
+        model_name = next(m for m in MODEL_NAMES if key.endswith(m))
+        model = PeftModel.from_pretrained(load_base(model_name), os.path.join(FIXTURES, folder)).eval()
+        with torch.no_grad():
+            out[key] = flat(model(torch.tensor([SEQUENCES[0]])).logits[0], 8)
+        print(f"{key}: PEFT loaded {folder}")
+    with open(os.path.join(FIXTURES, "ours_in_peft.json"), "w") as f:
+        json.dump({"ids": SEQUENCES[0], "logits": out}, f, separators=(",", ":"))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--check-ours":
         check_ours(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "--ours-in-peft":
+        ours_in_peft()
     else:
         main()
