@@ -50,7 +50,15 @@ private func logits(_ model: DecoderModel, _ ids: [Int], hook: (any LinearHook)?
         ("use_dora", .bool(true), "use_dora: true is not supported"),
         ("modules_to_save", .array([.string("lm_head")]), "modules_to_save"),
         ("bias", .string("all"), "bias: \"all\" is not supported"),
-        ("fan_in_fan_out", .bool(true), "fan_in_fan_out"),
+        ("fan_in_fan_out", .string("yes"), "fan_in_fan_out: \"yes\" is not true or false"),
+        ("init_lora_weights", .string("pissa"), "init_lora_weights: \"pissa\" is not supported"),
+        ("init_lora_weights", .string("olora"), "init_lora_weights: \"olora\" is not supported"),
+        ("init_lora_weights", .string("mica"), "init_lora_weights: \"mica\" is not supported"),
+        ("arrow_config", .object([("top_k", .int(3))]), "arrow_config"),
+        ("kasa_config", .object([("x", .int(1))]), "kasa_config"),
+        ("lora_bias", .bool(true), "lora_bias: true is not supported"),
+        ("exclude_modules", .int(3), "exclude_modules: 3 is not a list"),
+        ("target_modules", .string(".*q_proj"), "layers_to_transform: cannot be used when target_modules is a regular"),
         ("layers_pattern", .string("blocks"), "layers_pattern"),
         ("some_future_field", .int(1), "some_future_field: unknown field"),
         ("peft_type", .string("LOHA"), "\"LOHA\" is not supported"),
@@ -62,8 +70,9 @@ private func logits(_ model: DecoderModel, _ ids: [Int], hook: (any LinearHook)?
         let model = try DecoderModel(checkpoint: CheckpointWeights(path: tinyModelPath("tiny_llama")))
         let folder = try copyOfFixture("peft_lora_tiny_llama") { config in
             guard case .object(var members) = config else { return config }
-            members.removeAll { $0.key == field }
+            members.removeAll { $0.key == field || (field == "target_modules" && $0.key == "layers_to_transform") }
             members.append((field, value))
+            if field == "target_modules" { members.append(("layers_to_transform", .array([.int(1)]))) }
             return .object(members)
         }
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -90,6 +99,16 @@ private func logits(_ model: DecoderModel, _ ids: [Int], hook: (any LinearHook)?
         #expect(ratio(adapter, down) == 2 * ratio(plain, down))
         #expect(ratio(adapter, up) == ratio(plain, up))
 
+        // layers_to_transform [] means every layer, as in PEFT (`is_using_layer_indexes` is false for an empty list).
+        let emptyList = try copyOfFixture("peft_lora_tiny_llama") { config in
+            guard case .object(var members) = config else { return config }
+            members.removeAll { $0.key == "layers_to_transform" }
+            members.append(("layers_to_transform", .array([])))
+            return .object(members)
+        }
+        defer { try? FileManager.default.removeItem(atPath: emptyList) }
+        #expect(try PEFTAdapterFiles.load(folder: emptyList, model: model).modules == plain.modules)
+
         // layers_to_transform [1]: only layer 1's modules (the file's layer-0 tensors are then refused as unused).
         let onlyLayer1 = try copyOfFixture("peft_lora_tiny_llama") { config in
             guard case .object(var members) = config else { return config }
@@ -101,6 +120,32 @@ private func logits(_ model: DecoderModel, _ ids: [Int], hook: (any LinearHook)?
         #expect { try PEFTAdapterFiles.load(folder: onlyLayer1, model: model) } throws: {
             "\($0)".contains("tensors for modules the config does not target: base_model.model.model.layers.0")
         }
+    }
+
+    /// PEFT-made adapters using exclude_modules (a list; a regular expression), all-linear, layers_to_transform, layers_pattern
+    /// and init_lora_weights "gaussian" (make_family_gradients.py `config_field_cases`): the same modules, PEFT's logits.
+    @Test(arguments: ["lora_llama3", "lora_qwen2_untied", "tinylora_gemma3"])
+    func targetingFieldsAreHonouredAsPEFTDoes(name: String) throws {
+        let f = try FamilyFixture.load()
+        let c = try #require(f["fields"]?[name])
+        guard case .string(let modelName)? = c["model"], case .array(let moduleItems)? = c["modules"] else {
+            Issue.record("bad fields case"); return
+        }
+        let model = try DecoderModel(checkpoint: CheckpointWeights(path: FamilyFixture.modelPath(modelName)))
+        let adapter = try PEFTAdapterFiles.load(folder: fixturePath("fields_\(name)"), model: model)
+        #expect(adapter.modules.sorted() == moduleItems.compactMap { if case .string(let s) = $0 { s } else { nil } })
+        let ids = try FamilyFixture.sequences(f)[0]
+        expectClose(try logits(model, ids, hook: adapter), try c.tensor("logits"), tolerance: 2e-5, "fields \(name)")
+        // fan_in_fan_out true changes nothing on Linear modules (PEFT turns it off for them).
+        let flipped = try copyOfFixture("fields_\(name)") { config in
+            guard case .object(var members) = config else { return config }
+            members.removeAll { $0.key == "fan_in_fan_out" }
+            members.append(("fan_in_fan_out", .bool(true)))
+            return .object(members)
+        }
+        defer { try? FileManager.default.removeItem(atPath: flipped) }
+        #expect(try logits(model, ids, hook: PEFTAdapterFiles.load(folder: flipped, model: model))
+                == logits(model, ids, hook: adapter))
     }
 
     @Test func tinyLoRASavedByUsLoadsWithTheSameLogitsAndGroups() throws {

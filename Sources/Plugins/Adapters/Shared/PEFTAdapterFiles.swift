@@ -25,18 +25,24 @@ public enum PEFTAdapterFiles {
         "auto_mapping", "base_model_name_or_path", "revision", "task_type", "inference_mode", "peft_version",
         "megatron_core", "qalora_group_size",
     ]
-    /// Fields that only choose how a fresh adapter starts; a saved adapter carries its values.
+    /// Fields that only choose how a fresh adapter starts; a saved adapter carries its values. (`init_lora_weights`
+    /// is read apart: some of its values change the base weights.)
     static let initializationOnly: Set<String> = [
-        "init_lora_weights", "init_weights", "loftq_config", "eva_config", "corda_config", "lora_ga_config",
-        "kasa_config", "monteclora_config", "arrow_config", "d_initial", "init_v_bound", "projection_seed",
-        "projection_prng_key", "velora_config",
+        "init_weights", "loftq_config", "eva_config", "corda_config", "lora_ga_config", "d_initial", "init_v_bound",
+        "projection_seed", "projection_prng_key",
     ]
     /// Fields whose only supported value is PEFT's default (null, false, {}, [] or "none"); anything else is refused.
+    /// Among them PEFT 0.21.2's LoRA variants (lora/layer.py `lora_variants`: DoRA, Arrow, BD-LoRA, aLoRA, VeLoRA,
+    /// MonteCLoRA, KaSA), whose forward or backward is not plain LoRA's.
     static let defaultsOnly: Set<String> = [
-        "use_dora", "modules_to_save", "exclude_modules", "layer_replication", "lora_bias", "use_qalora",
-        "use_bdlora", "trainable_token_indices", "target_parameters", "alora_invocation_tokens", "megatron_config",
-        "ensure_weight_tying", "fan_in_fan_out",
+        "use_dora", "modules_to_save", "layer_replication", "lora_bias", "use_qalora", "use_bdlora",
+        "trainable_token_indices", "target_parameters", "alora_invocation_tokens", "megatron_config",
+        "ensure_weight_tying", "arrow_config", "velora_config", "monteclora_config", "kasa_config",
     ]
+    /// `init_lora_weights` values after which the saved A and B alone give PEFT's model. PiSSA, CorDA, OLoRA, LoftQ and
+    /// LoRA-GA subtract their initial ΔW from (or quantize) the base weights, so their adapters only fit that changed
+    /// base; MiCA freezes lora_B, which we would train.
+    static let plainInitializations: Set<String> = ["gaussian", "eva", "orthogonal"]
 
     // MARK: Loading
 
@@ -74,22 +80,43 @@ public enum PEFTAdapterFiles {
             if !isDefault { throw c.error(key, "\(value.excerpt) is not supported (only PEFT's default is)") }
             c.consume(key)
         }
+        if let initial = c.config["init_lora_weights"] {
+            switch initial {
+            case .null, .bool: break
+            case .string(let name) where plainInitializations.contains(name): break
+            default:
+                throw c.error("init_lora_weights", "\(initial.excerpt) is not supported: PiSSA, CorDA, OLoRA, LoftQ and "
+                              + "LoRA-GA adapters fit a base model their initialization changed, and MiCA freezes lora_B "
+                              + "(supported: true, false, \"gaussian\", \"eva\", \"orthogonal\")")
+            }
+            c.consume("init_lora_weights")
+        }
+        // PEFT sets fan_in_fan_out to false for torch.nn.Linear (lora/layer.py `dispatch_default`, vera and tinylora
+        // `_create_new_module`), and every module we wrap is one: either value gives the same math.
+        _ = try c.bool("fan_in_fan_out", default: false)
         if let bias = c.config["bias"] {
             guard bias == .string("none") else { throw c.error("bias", "\(bias.excerpt) is not supported; only \"none\"") }
             c.consume("bias")
         }
         let targets = try c.targetModules()
+        let excluded = try c.excludeModules()
         let layersToTransform = try c.layersToTransform()
+        // PEFT applies layers_to_transform only to a list of names (tuners_utils.py `check_target_module_exists`):
+        // LoraConfig refuses it beside a regular expression, VeRA and TinyLoRA silently ignore it. We refuse.
+        if case .pattern = targets, layersToTransform != nil {
+            throw c.error("layers_to_transform", "cannot be used when target_modules is a regular expression")
+        }
         if let pattern = c.config["layers_pattern"] {
             switch pattern {
-            case .null, .string("layers"): c.consume("layers_pattern")
-            case .array(let items) where items == [.string("layers")]: c.consume("layers_pattern")
+            case .null, .string("layers"), .string(""): c.consume("layers_pattern")
+            case .array(let items) where items == [.string("layers")] || items.isEmpty: c.consume("layers_pattern")
             default: throw c.error("layers_pattern", "\(pattern.excerpt) is not supported; our modules live under \"layers\"")
             }
         }
         let layerOf = Dictionary(model.linearModules.map { ($0.name, $0.layer) }, uniquingKeysWith: { a, _ in a })
         let targeted = model.linearLayers.filter { linear in
-            targets.matches(linear.name) && (layersToTransform.map { $0.contains(layerOf[linear.name] ?? -1) } ?? true)
+            !(excluded?.matches(linear.name) ?? false) && targets.matches(linear.name)
+                && (layersToTransform.map { $0.contains(layerOf[linear.name] ?? -1) } ?? true)
         }
         guard !targeted.isEmpty else { throw c.error("target_modules", "matches none of the model's linear modules") }
         var used = Set<String>()
@@ -397,12 +424,34 @@ struct ConfigReader {
         }
     }
 
-    /// PEFT's layers_to_transform: nil (every layer), one index or a list of indices.
+    /// PEFT's exclude_modules: nil or empty (none), a regular expression (re.fullmatch) or a list of names (a module
+    /// matches by name or `.name` suffix), as target_modules.
+    mutating func excludeModules() throws -> TargetModules? {
+        consume("exclude_modules")
+        switch config["exclude_modules"] {
+        case nil, .null?: return nil
+        case .array(let items)? where items.isEmpty: return nil
+        case .string(let pattern)?:
+            guard (try? NSRegularExpression(pattern: pattern)) != nil else {
+                throw error("exclude_modules", "\"\(pattern)\" is not a regular expression we can read")
+            }
+            return .pattern(pattern)
+        case .array(let items)?:
+            return .names(try items.map { item -> String in
+                guard case .string(let s) = item else { throw error("exclude_modules", "\(item.excerpt) is not a name") }
+                return s
+            })
+        case let other?: throw error("exclude_modules", "\(other.excerpt) is not a list of names or a regular expression")
+        }
+    }
+
+    /// PEFT's layers_to_transform: nil or an empty list (every layer), one index or a list of indices.
     mutating func layersToTransform() throws -> Set<Int>? {
         consume("layers_to_transform")
         switch config["layers_to_transform"] {
         case nil, .null?: return nil
         case .int(let n)?: return [Int(n)]
+        case .array(let items)? where items.isEmpty: return nil
         case .array(let items)?:
             return Set(try items.map { item -> Int in
                 guard case .int(let n) = item else { throw error("layers_to_transform", "\(item.excerpt) is not a layer index") }
