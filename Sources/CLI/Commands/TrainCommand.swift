@@ -282,8 +282,10 @@ struct TrainRunner {
                 log("step \(done)/\(options.steps)  eval accuracy \(RunSession.format(accuracy))")
             }
             if options.saveEvery > 0, done % options.saveEvery == 0, done < options.steps {
+                let saving = DispatchTime.now().uptimeNanoseconds
                 let url = try checkpoint(at: done)
-                log("checkpoint saved: \(url.path)")
+                log("checkpoint saved: \(url.path) (" + String(format: "%.2f s",
+                    Double(DispatchTime.now().uptimeNanoseconds - saving) / 1e9) + ")")
             }
         }
 
