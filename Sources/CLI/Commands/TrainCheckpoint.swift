@@ -134,6 +134,16 @@ struct TrainCheckpoint {
         }.map { output.appendingPathComponent($0) }
     }
 
+    /// The config fingerprint a checkpoint was written under (cheap: no tensors read).
+    static func fingerprint(of folder: URL) throws -> ConfigFingerprint {
+        let statePath = folder.appendingPathComponent("trainer_state.json").path
+        guard case .string(let hash)? = try JSONValue.parse(contentsOf: statePath)["config_hash"] else {
+            throw TinyTuneError.invalidFile(path: statePath, reason: "config_hash: missing")
+        }
+        return ConfigFingerprint(canonical: try JSONValue.parse(contentsOf: folder.appendingPathComponent("config.json").path),
+                                 hash: hash)
+    }
+
     /// Reads a checkpoint written by `write`, for an adapter with `parameters` (names and shapes must match).
     static func read(_ folder: URL, parameters expected: [Parameter], options: TrainingOptions) throws -> TrainCheckpoint {
         let statePath = folder.appendingPathComponent("trainer_state.json").path
