@@ -74,8 +74,12 @@ import TinyTunePlugins
         let kept = TrainCheckpoint.all(in: URL(fileURLWithPath: killed)).map(\.step)
         #expect(kept.contains(4) && !kept.contains(24), "checkpoints at the kill: \(kept)")
 
+        // Half-written folders a kill can leave are removed when the run continues.
+        try FileManager.default.createDirectory(atPath: killed + "/.checkpoint-9.tmp-123", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: killed + "/.adapter-123-456", withIntermediateDirectories: true)
         var lines: [String] = []
         let resumed = try TrainRunner(configPath: config, output: killed, resume: true) { lines.append($0) }.run()
+        #expect(TrainCheckpoint.leftovers(in: URL(fileURLWithPath: killed)).isEmpty)
         let from = try #require(resumed.resumedFromStep)
         #expect(from >= 4 && from < 24 && from % 2 == 0)
         #expect(lines.first == "resuming from checkpoint-\(from) (step \(from) of 24)")

@@ -31,7 +31,7 @@ final class ProgressDisplay: @unchecked Sendable {
 
     func line(_ text: String) {
         lock.withLock {
-            write(terminal && bar != nil ? "\r\u{1B}[2K" + text + "\n" + bar! : text + "\n")
+            if terminal, let bar { write("\r\u{1B}[2K" + text + "\n" + bar) } else { write(text + "\n") }
         }
     }
 

@@ -125,10 +125,23 @@ struct TrainCheckpoint {
         }.sorted { $0.0 < $1.0 }
     }
 
-    /// Temporary folders a killed run left behind.
+    /// Temporary folders a killed run left behind: `.checkpoint-N.tmp-PID` and the final adapter's `.adapter-PID-TIME`.
     static func leftovers(in output: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-        return names.filter { $0.hasPrefix("." + prefix) && $0.contains(".tmp-") }.map { output.appendingPathComponent($0) }
+        return names.filter { name in
+            (name.hasPrefix("." + prefix) && name.contains(".tmp-"))
+                || (name.hasPrefix(".adapter-") && name.dropFirst(9).allSatisfy { $0.isNumber || $0 == "-" })
+        }.map { output.appendingPathComponent($0) }
+    }
+
+    /// The config fingerprint a checkpoint was written under (cheap: no tensors read).
+    static func fingerprint(of folder: URL) throws -> ConfigFingerprint {
+        let statePath = folder.appendingPathComponent("trainer_state.json").path
+        guard case .string(let hash)? = try JSONValue.parse(contentsOf: statePath)["config_hash"] else {
+            throw TinyTuneError.invalidFile(path: statePath, reason: "config_hash: missing")
+        }
+        return ConfigFingerprint(canonical: try JSONValue.parse(contentsOf: folder.appendingPathComponent("config.json").path),
+                                 hash: hash)
     }
 
     /// Reads a checkpoint written by `write`, for an adapter with `parameters` (names and shapes must match).

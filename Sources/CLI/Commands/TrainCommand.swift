@@ -177,6 +177,21 @@ struct TrainRunner {
         let fingerprint = try ConfigFingerprint(configPath: configPath)
         let outputURL = Self.outputFolder(output, config: config, configPath: configPath)
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
+        // --resume: the checkpoint, and whether the config still matches it, before any heavy work.
+        var latest: URL? = nil
+        if resume {
+            guard let found = TrainCheckpoint.all(in: outputURL).last?.url else {
+                throw TinyTuneError.unsupported("--resume: \(outputURL.path) has no checkpoint-N folder to continue from; run without --resume to start")
+            }
+            let saved = try TrainCheckpoint.fingerprint(of: found)
+            guard saved.hash == fingerprint.hash else {
+                throw TinyTuneError.unsupported(
+                    "--resume: \(configPath) changed since \(found.path) was written, in ways that change training: "
+                        + fingerprint.differences(from: saved).joined(separator: "; ")
+                        + ". Undo the change, or start a new run (without --resume, or with another --output)")
+            }
+            latest = found
+        }
         guard let adapter = try family.attach(to: session.model) as? AttachedAdapterLayers else {
             throw TinyTuneError.unsupported("the adapter family \(config.adapter?.type ?? "?") does not attach as adapter layers, which saving needs")
         }
@@ -202,22 +217,13 @@ struct TrainRunner {
         let before: Double
         var after: Double? = nil
         var startStep = 0
-        if resume {
-            guard let latest = TrainCheckpoint.all(in: outputURL).last else {
-                throw TinyTuneError.unsupported("--resume: \(outputURL.path) has no checkpoint-N folder to continue from; run without --resume to start")
-            }
-            let checkpoint = try TrainCheckpoint.read(latest.url, parameters: adapter.parameters, options: options)
-            guard checkpoint.config.hash == fingerprint.hash else {
-                throw TinyTuneError.unsupported(
-                    "--resume: \(configPath) changed since \(latest.url.path) was written, in ways that change training: "
-                        + fingerprint.differences(from: checkpoint.config).joined(separator: "; ")
-                        + ". Undo the change, or start a new run (without --resume, or with another --output)")
-            }
+        if let latest {
+            let checkpoint = try TrainCheckpoint.read(latest, parameters: adapter.parameters, options: options)
             guard checkpoint.dataOrder.count == examples.count, checkpoint.dataOrder.seed == options.seed else {
-                throw TinyTuneError.unsupported("--resume: \(latest.url.path) was written for \(checkpoint.dataOrder.count) training examples, the dataset now has \(examples.count)")
+                throw TinyTuneError.unsupported("--resume: \(latest.path) was written for \(checkpoint.dataOrder.count) training examples, the dataset now has \(examples.count)")
             }
             guard checkpoint.step <= options.steps else {
-                throw TinyTuneError.unsupported("--resume: \(latest.url.path) is at step \(checkpoint.step), past training.steps \(options.steps)")
+                throw TinyTuneError.unsupported("--resume: \(latest.path) is at step \(checkpoint.step), past training.steps \(options.steps)")
             }
             for (parameter, saved) in zip(adapter.parameters, checkpoint.parameters) { parameter.value = saved.value }
             adapter.parametersDidChange()
@@ -229,7 +235,7 @@ struct TrainRunner {
             before = checkpoint.accuracyBefore
             if checkpoint.step == options.steps { after = checkpoint.accuracyAfter }
             evaluations = Self.evaluations(in: metricsLines)
-            log("resuming from \(latest.url.lastPathComponent) (step \(startStep) of \(options.steps))")
+            log("resuming from \(latest.lastPathComponent) (step \(startStep) of \(options.steps))")
         } else {
             let stale = TrainCheckpoint.all(in: outputURL)
             if !stale.isEmpty {
@@ -282,8 +288,10 @@ struct TrainRunner {
                 log("step \(done)/\(options.steps)  eval accuracy \(RunSession.format(accuracy))")
             }
             if options.saveEvery > 0, done % options.saveEvery == 0, done < options.steps {
+                let saving = DispatchTime.now().uptimeNanoseconds
                 let url = try checkpoint(at: done)
-                log("checkpoint saved: \(url.path)")
+                log("checkpoint saved: \(url.path) (" + String(format: "%.2f s",
+                    Double(DispatchTime.now().uptimeNanoseconds - saving) / 1e9) + ")")
             }
         }
 
