@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import TinyTune
 @testable import TinyTuneCLI
@@ -64,8 +67,17 @@ import TinyTunePlugins
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasPrefix(".adapter") }
         #expect(leftovers.isEmpty)
 
+        // The plot of reward and accuracy against step: well-formed SVG with both curves named.
+        let plot = try #require(result.plotFile)
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(XMLParser(data: Data(svg.utf8)).parse())
+        #expect(svg.contains("reward mean") && svg.contains("held-out accuracy"))
+        // Before and after were scored on the same 4 problems, so McNemar's test applies.
+        #expect(result.evaluationExamples == 4 && result.significance != nil)
+
+        // eval with the saved (merged) adapter scores what training measured through the hook.
         let (accuracy, count) = try EvalRunner(configPath: config, adapter: result.adapterFolder).run()
-        #expect(count == 4 && (0...1).contains(accuracy))
+        #expect(count == 4 && accuracy == result.accuracyAfter)
     }
 
     @Test func sftTrainsOnTheDatasetAnswers() throws {

@@ -7,7 +7,7 @@ import TinyTunePlugins
 ///
 ///     tinytune eval Examples/quickstart.json
 ///     tinytune eval Examples/quickstart.json --adapter runs/quickstart/adapter
-///     # accuracy 0.5150 (200 eval examples)
+///     # accuracy 0.5150 (103/200, 95% CI 0.4461–0.5833)
 ///
 /// Accuracy is `RunSession.accuracy`: greedy (or `evaluation.temperature`) completions of the first
 /// `evaluation.examples` eval examples; correct when the weighted reward total is at least 1.
@@ -20,7 +20,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let (accuracy, count) = try EvalRunner(configPath: config, adapter: adapter).run()
-            print("accuracy \(RunSession.format(accuracy)) (\(count) eval examples)")
+            print("accuracy \(RunSession.describe(accuracy, examples: count))")
         }
     }
 }

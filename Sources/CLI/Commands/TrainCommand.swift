@@ -29,7 +29,13 @@ struct TrainCommand: ParsableCommand {
             let result = try TrainRunner(configPath: config, output: output, resume: resume, log: display.line,
                                          progress: display.terminal ? { display.update($0) } : nil).run()
             display.finish()
-            print("accuracy before \(RunSession.format(result.accuracyBefore)) after \(RunSession.format(result.accuracyAfter))")
+            let n = result.evaluationExamples
+            print("accuracy before \(RunSession.describe(result.accuracyBefore, examples: n))")
+            print("accuracy after  \(RunSession.describe(result.accuracyAfter, examples: n))")
+            if let test = result.significance {
+                print(String(format: "change %+.4f on the same %d problems, McNemar exact p = %.4g", result.accuracyAfter - result.accuracyBefore, n, test.pValue))
+            }
+            if let plot = result.plotFile { print("plot written to \(plot)") }
             print("adapter saved to \(result.adapterFolder)")
         }
     }
@@ -85,6 +91,13 @@ struct RunSession {
     /// `evaluation.examples` eval examples, scored by the config's weighted rewards; a completion counts as correct
     /// when its total reward is at least 1 (for `math_answer` with weight 1: the answer is right).
     func accuracy(hook: (any LinearHook)?) throws -> Double {
+        let correct = try evaluate(hook: hook)
+        return Double(correct.filter { $0 }.count) / Double(correct.count)
+    }
+
+    /// Whether each of the first `evaluation.examples` eval examples is answered correctly (what `accuracy` counts);
+    /// kept per problem so before and after can be compared on the same problems (McNemar's test).
+    func evaluate(hook: (any LinearHook)?) throws -> [Bool] {
         let examples = Array(try examples(.eval).prefix(pipeline.config.evaluation.examples))
         guard !examples.isEmpty else { throw TinyTuneError.unsupported("the dataset's eval split is empty") }
         let generator = generator(temperature: pipeline.config.evaluation.temperature, hook: hook)
@@ -96,10 +109,17 @@ struct RunSession {
         for key in Set(examples.flatMap { $0.columns.keys }) { columns[key] = examples.map { $0.columns[key] ?? .null } }
         let totals = try pipeline.rewards.score(RewardInput(prompts: examples.map(\.prompt), completions: texts,
                                                              columns: columns)).total
-        return Double(totals.filter { ($0 ?? 0) >= 1 }.count) / Double(examples.count)
+        return totals.map { ($0 ?? 0) >= 1 }
     }
 
     static func format(_ accuracy: Double) -> String { String(format: "%.4f", accuracy) }
+
+    /// `0.6300 (126/200, 95% CI 0.5612–0.6939)`: the accuracy with its Wilson interval.
+    static func describe(_ accuracy: Double, examples: Int) -> String {
+        let correct = Int((accuracy * Double(examples)).rounded())
+        let (low, high) = ProportionStatistics.wilson(successes: correct, trials: examples)
+        return String(format: "%.4f (%d/%d, 95%% CI %.4f–%.4f)", accuracy, correct, examples, low, high)
+    }
 }
 
 /// Samples a prompt's group with the generation engine (one prefill, decoded together) through the adapter.
@@ -150,6 +170,13 @@ struct TrainRunner {
         var evaluations: [(step: Int, accuracy: Double)] = []
         /// OUTPUT/metrics.jsonl.
         var metricsFile: String = ""
+        /// The number of held-out problems each accuracy is over.
+        var evaluationExamples: Int = 0
+        /// McNemar's exact test of after against before on the same problems; nil when resumed (the checkpoint keeps
+        /// the accuracy before, not which problems were right).
+        var significance: ProportionStatistics.TestResult? = nil
+        /// OUTPUT/metrics.svg (reward and accuracy against step) when `output.plot` is on.
+        var plotFile: String? = nil
     }
 
     /// OUTPUT: `--output`, else `output.dir` relative to the config file, else `runs/<config name>` next to it.
@@ -214,6 +241,7 @@ struct TrainRunner {
         var order = TrainingDataOrder(count: examples.count, seed: options.seed)
         var metricsLines: [String] = []
         var evaluations: [(step: Int, accuracy: Double)] = []
+        var correctBefore: [Bool]? = nil, correctAfter: [Bool]? = nil
         let before: Double
         var after: Double? = nil
         var startStep = 0
@@ -243,8 +271,9 @@ struct TrainRunner {
                 for old in stale { try FileManager.default.removeItem(at: old.url) }
             }
             adapter.training = false
-            before = try session.accuracy(hook: adapter)
-            log("accuracy before: \(RunSession.format(before)) (\(evalCount) eval examples)")
+            correctBefore = try session.evaluate(hook: adapter)
+            before = Double(correctBefore!.filter { $0 }.count) / Double(correctBefore!.count)
+            log("accuracy before: \(RunSession.describe(before, examples: evalCount))")
             metricsLines.append(Self.evaluationLine(step: 0, accuracy: before, examples: evalCount))
             evaluations.append((0, before))
         }
@@ -300,8 +329,9 @@ struct TrainRunner {
         if let after {
             finalAccuracy = after   // resumed from the checkpoint of a finished run: nothing left to measure
         } else {
-            finalAccuracy = try session.accuracy(hook: adapter)
-            log("accuracy after: \(RunSession.format(finalAccuracy))")
+            correctAfter = try session.evaluate(hook: adapter)
+            finalAccuracy = Double(correctAfter!.filter { $0 }.count) / Double(correctAfter!.count)
+            log("accuracy after: \(RunSession.describe(finalAccuracy, examples: evalCount))")
             append(Self.evaluationLine(step: options.steps, accuracy: finalAccuracy, examples: evalCount))
             evaluations.append((options.steps, finalAccuracy))
             lastCheckpoint = try checkpoint(at: options.steps, accuracyAfter: finalAccuracy)
@@ -320,10 +350,28 @@ struct TrainRunner {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
+        var significance: ProportionStatistics.TestResult? = nil
+        if let correctBefore, let correctAfter {
+            significance = try ProportionStatistics.mcNemar(first: correctBefore, second: correctAfter)
+        }
+        // The plot is redrawn from the whole metrics.jsonl, so a resumed run's plot covers every step.
+        var plotURL: URL? = nil
+        if config.output.plot {
+            let url = outputURL.appendingPathComponent("metrics.svg")
+            let curves = try TrainingCurves(contentsOf: metricsURL.path)
+            let svg = curves.plot(title: URL(fileURLWithPath: configPath).deletingPathExtension().lastPathComponent).render()
+            do {
+                try svg.write(to: url, atomically: true, encoding: .utf8)
+            } catch {
+                throw TinyTuneError.io(path: url.path, reason: "cannot write the plot: \(error.localizedDescription)")
+            }
+            plotURL = url
+        }
         return Result(accuracyBefore: before, accuracyAfter: finalAccuracy, steps: options.steps,
                       outputFolder: outputURL.path, adapterFolder: finalURL.path,
                       resumedFromStep: resume ? startStep : nil, checkpointFolder: lastCheckpoint?.path,
-                      evaluations: evaluations, metricsFile: metricsURL.path)
+                      evaluations: evaluations, metricsFile: metricsURL.path, evaluationExamples: evalCount,
+                      significance: significance, plotFile: plotURL?.path)
     }
 
     /// The console line of a step: `step 3/30  reward 0.4125 ± 0.3100  accuracy 0.3750  loss 0.00123  ...`.
