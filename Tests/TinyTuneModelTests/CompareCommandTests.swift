@@ -119,5 +119,14 @@ import TinyTunePlugins
         }
         let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)
         #expect(csv == report.csv && csv.split(separator: "\n").count == 3)
+
+        // Running again trains nothing: both runs are finished and their result.json files are reused.
+        var lines: [String] = []
+        let again = try CompareRunner(configPath: config, output: output.path, only: ["lora-r1-sft"]) { lines.append($0) }.run()
+        #expect(again.rows == report.rows)
+        #expect(lines == ["[1/1] lora-r1-sft seed 3: finished earlier, reusing lora-r1-sft-seed3/result.json"])
+        #expect(throws: ConfigErrors.self) {
+            try CompareRunner(configPath: config, output: output.path, only: ["lora-r2-sft"]) { _ in }
+        }
     }
 }
