@@ -92,6 +92,10 @@ import TinyTunePlugins
               {"name": "lora-r1-sft", "objective": "sft", "training": {"learning_rate": 0.001}}]}
             """, in: dir)
         let output = dir.appendingPathComponent("out")
+        let planned = try CompareRunner(configPath: config, output: output.path) { _ in }.plannedRuns()
+        #expect(planned == ["tiny-u1-sft seed 3: tinylora, sft, 1 trainable parameters, 4 bytes f32 -> \(output.path)/runs/tiny-u1-sft-seed3",
+                            "lora-r1-sft seed 3: lora, sft, 29952 trainable parameters, 119808 bytes f32 -> \(output.path)/runs/lora-r1-sft-seed3"])
+        #expect(!FileManager.default.fileExists(atPath: output.path))   // checking trains and writes nothing
         let report = try CompareRunner(configPath: config, output: output.path) { _ in }.run()
 
         #expect(report.rows.map(\.variant) == ["tiny-u1-sft", "lora-r1-sft"])

@@ -26,12 +26,18 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Train only these variants (comma-separated names); finished runs of the others still appear.")
     var only: String?
     @Flag(help: "Print results.json instead of the table.") var json = false
+    @Flag(help: "Only check the config and list the runs it makes (variant, seed, family, objective, parameters); train nothing.")
+    var check = false
 
     func run() throws {
         try runReportingErrors {
             let names = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             let runner = try CompareRunner(configPath: config, output: output, only: names) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+            if check {
+                for line in try runner.plannedRuns() { print(line) }
+                return
             }
             let report = try runner.run()
             print(json ? report.json.serialized(pretty: true) : report.table, terminator: json ? "\n" : "")
@@ -280,6 +286,27 @@ struct CompareRunner {
             }
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// One line per run the comparison would make, with its trainable parameters (from the same code as `plan`).
+    func plannedRuns() throws -> [String] {
+        let registry = try CLIRegistry.shared.get()
+        let directory = URL(fileURLWithPath: configPath).deletingLastPathComponent().standardizedFileURL
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tinytune-compare-check-\(getpid())-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var lines: [String] = []
+        for seed in spec.seeds {
+            for variant in spec.variants where only?.contains(variant.name) ?? true {
+                // Derived configs hold absolute paths, so planning one from a scratch file reads the same model.
+                try spec.derivedConfig(variant, seed: seed, baseDirectory: directory).serialized()
+                    .write(to: scratch, atomically: true, encoding: .utf8)
+                let plan = try PlanCommand.plan(configPath: scratch.path, registry: registry)
+                let objective = try ConfigLoader(registry: registry).load(path: scratch.path).objective?.type ?? "?"
+                lines.append("\(variant.name) seed \(seed): \(plan.family), \(objective), \(plan.trainableParameters) trainable parameters, "
+                             + "\(plan.bytesFloat32) bytes f32 -> \(runFolder(variant, seed: seed).path)")
+            }
+        }
+        return lines
     }
 
     func runFolder(_ variant: CompareSpec.Variant, seed: UInt64) -> URL {
