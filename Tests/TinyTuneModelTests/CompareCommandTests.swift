@@ -72,6 +72,32 @@ import TinyTunePlugins
         #expect(derived.count == 1 && derived[0].hasPrefix("compare.variants[1]: variant \"bad\" makes adapter.u: "), "\(derived)")
     }
 
+    @Test func aFailingRunDoesNotStopTheOthersAndIsReported() throws {
+        try requireModel()
+        let dir = try folder()
+        // One problem, all of it held out: no train split, which only training finds out.
+        try #"{"prompt": "Which is larger, 3 or 9?", "answer": "9"}"#.write(
+            to: dir.appendingPathComponent("one.jsonl"), atomically: true, encoding: .utf8)
+        let path = try writeConfig(compare: #"{"variants": [{"name": "a", "objective": "sft"}, {"name": "b", "objective": "sft"}]}"#, in: dir)
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of: #""dataset": {"type": "arithmetic", "task": "which_larger", "few_shot": 0, "seed": 0}"#,
+            with: #""dataset": {"type": "jsonl", "path": "one.jsonl", "format": "custom", "eval_size": 5}"#)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        let output = dir.appendingPathComponent("out")
+        do {
+            _ = try CompareRunner(configPath: path, output: output.path) { lines.append($0) }.run()
+            Issue.record("the comparison should report its failed runs")
+        } catch let failed as CompareRunsFailed {
+            #expect(failed.report.rows.isEmpty)
+            let reason = dir.appendingPathComponent("one.jsonl").standardizedFileURL.path + ": 1 rows and eval_size 5 leave none for training"
+            #expect(failed.failures == ["a seed 7: " + reason, "b seed 7: " + reason])
+        }
+        #expect(lines.filter { $0.hasPrefix("  run failed:") }.count == 2)   // the second variant still ran
+        let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1)   // the header alone
+    }
+
     @Test func overridesMergeTheSameTypeAndReplaceAnother() {
         let base: JSONValue = ["type": "tinylora", "r": 2, "u": 13, "target_modules": "all-linear"]
         #expect(CompareSpec.overlay(base, ["u": 1], inherited: ["target_modules"])

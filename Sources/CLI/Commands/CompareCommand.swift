@@ -39,10 +39,26 @@ struct CompareCommand: ParsableCommand {
                 for line in try runner.plannedRuns() { print(line) }
                 return
             }
-            let report = try runner.run()
+            let report: ComparisonReport
+            do {
+                report = try runner.run()
+            } catch let failed as CompareRunsFailed {
+                print(json ? failed.report.json.serialized(pretty: true) : failed.report.table, terminator: json ? "\n" : "")
+                throw failed
+            }
             print(json ? report.json.serialized(pretty: true) : report.table, terminator: json ? "\n" : "")
             FileHandle.standardError.write(Data("results written to \(runner.outputFolder.path)\n".utf8))
         }
+    }
+}
+
+/// Some runs of a comparison failed; the others finished and are in `report` (and in DIR's results files).
+struct CompareRunsFailed: Error, CustomStringConvertible {
+    let report: ComparisonReport
+    let failures: [String]
+    var description: String {
+        "\(failures.count) run(s) failed (the results hold the \(report.rows.count) that finished):\n  "
+            + failures.joined(separator: "\n  ")
     }
 }
 
@@ -325,6 +341,7 @@ struct CompareRunner {
         let total = selected.count * spec.seeds.count
         var done = 0
         var before: Double?
+        var failures: [String] = []
         for seed in spec.seeds {
             for variant in selected {
                 done += 1
@@ -348,7 +365,15 @@ struct CompareRunner {
                 // TrainRunner measures the accuracy before training again for every run (the same number each
                 // time: the adapters start as the identity); the check below makes that a consistency test.
                 let start = Date()
-                let result = try TrainRunner(configPath: configURL.path, output: folder.path) { log("  " + $0) }.run()
+                let result: TrainRunner.Result
+                do {
+                    result = try TrainRunner(configPath: configURL.path, output: folder.path) { log("  " + $0) }.run()
+                } catch {
+                    // One failing run does not lose the others: go on, and report every failure at the end.
+                    log("  run failed: \(error)")
+                    failures.append("\(variant.name) seed \(seed): \(error)")
+                    continue
+                }
                 let seconds = Date().timeIntervalSince(start)
                 if let before, abs(before - result.accuracyBefore) > 1e-9 {
                     log("warning: accuracy before training differs between runs (\(before) vs \(result.accuracyBefore)): the base model or eval set changed")
@@ -372,7 +397,10 @@ struct CompareRunner {
                 try write(try aggregate())
             }
         }
-        return try aggregate()
+        let report = try aggregate()
+        try write(report)
+        if !failures.isEmpty { throw CompareRunsFailed(report: report, failures: failures) }
+        return report
     }
 
     /// The row of a finished run: its result.json, if its config.json is the one this comparison would write.
