@@ -12,7 +12,11 @@ grep -q "Test run with .* passed" .build/test-output.txt
 echo "== command line"
 bin=.build/release/tinytune
 "$bin" plugins --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["adapters"]==["lora","loraxs","tinylora","vera"], d'
-for config in Examples/*.json Examples/*.yaml; do "$bin" validate "$config" --check-files >/dev/null; done
+for config in Examples/*.json Examples/*.yaml; do
+  # A compare config is a pipeline config plus a `compare` section, which `compare --check` checks with every run.
+  if grep -q '"compare"' "$config"; then "$bin" compare "$config" --check >/dev/null
+  else "$bin" validate "$config" --check-files >/dev/null; fi
+done
 # A bad config must fail with a message naming the key.
 bad=$(mktemp --suffix=.json)
 echo '{"model": {"type": "gguf", "path": "m.gguf"}, "adapter": {"type": "tinylora", "u": -7}}' > "$bad"

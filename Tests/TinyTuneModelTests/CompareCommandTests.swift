@@ -72,6 +72,32 @@ import TinyTunePlugins
         #expect(derived.count == 1 && derived[0].hasPrefix("compare.variants[1]: variant \"bad\" makes adapter.u: "), "\(derived)")
     }
 
+    @Test func aFailingRunDoesNotStopTheOthersAndIsReported() throws {
+        try requireModel()
+        let dir = try folder()
+        // One problem, all of it held out: no train split, which only training finds out.
+        try #"{"prompt": "Which is larger, 3 or 9?", "answer": "9"}"#.write(
+            to: dir.appendingPathComponent("one.jsonl"), atomically: true, encoding: .utf8)
+        let path = try writeConfig(compare: #"{"variants": [{"name": "a", "objective": "sft"}, {"name": "b", "objective": "sft"}]}"#, in: dir)
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of: #""dataset": {"type": "arithmetic", "task": "which_larger", "few_shot": 0, "seed": 0}"#,
+            with: #""dataset": {"type": "jsonl", "path": "one.jsonl", "format": "custom", "eval_size": 5}"#)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        let output = dir.appendingPathComponent("out")
+        do {
+            _ = try CompareRunner(configPath: path, output: output.path) { lines.append($0) }.run()
+            Issue.record("the comparison should report its failed runs")
+        } catch let failed as CompareRunsFailed {
+            #expect(failed.report.rows.isEmpty)
+            let reason = dir.appendingPathComponent("one.jsonl").standardizedFileURL.path + ": 1 rows and eval_size 5 leave none for training"
+            #expect(failed.failures == ["a seed 7: " + reason, "b seed 7: " + reason])
+        }
+        #expect(lines.filter { $0.hasPrefix("  run failed:") }.count == 2)   // the second variant still ran
+        let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1)   // the header alone
+    }
+
     @Test func overridesMergeTheSameTypeAndReplaceAnother() {
         let base: JSONValue = ["type": "tinylora", "r": 2, "u": 13, "target_modules": "all-linear"]
         #expect(CompareSpec.overlay(base, ["u": 1], inherited: ["target_modules"])
@@ -92,6 +118,10 @@ import TinyTunePlugins
               {"name": "lora-r1-sft", "objective": "sft", "training": {"learning_rate": 0.001}}]}
             """, in: dir)
         let output = dir.appendingPathComponent("out")
+        let planned = try CompareRunner(configPath: config, output: output.path) { _ in }.plannedRuns()
+        #expect(planned == ["tiny-u1-sft seed 3: tinylora, sft, 1 trainable parameters, 4 bytes f32 -> \(output.path)/runs/tiny-u1-sft-seed3",
+                            "lora-r1-sft seed 3: lora, sft, 29952 trainable parameters, 119808 bytes f32 -> \(output.path)/runs/lora-r1-sft-seed3"])
+        #expect(!FileManager.default.fileExists(atPath: output.path))   // checking trains and writes nothing
         let report = try CompareRunner(configPath: config, output: output.path) { _ in }.run()
 
         #expect(report.rows.map(\.variant) == ["tiny-u1-sft", "lora-r1-sft"])
@@ -119,5 +149,14 @@ import TinyTunePlugins
         }
         let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)
         #expect(csv == report.csv && csv.split(separator: "\n").count == 3)
+
+        // Running again trains nothing: both runs are finished and their result.json files are reused.
+        var lines: [String] = []
+        let again = try CompareRunner(configPath: config, output: output.path, only: ["lora-r1-sft"]) { lines.append($0) }.run()
+        #expect(again.rows == report.rows)
+        #expect(lines == ["[1/1] lora-r1-sft seed 3: finished earlier, reusing lora-r1-sft-seed3/result.json"])
+        #expect(throws: ConfigErrors.self) {
+            try CompareRunner(configPath: config, output: output.path, only: ["lora-r2-sft"]) { _ in }
+        }
     }
 }

@@ -36,6 +36,15 @@ import Testing
         #expect(abs((first["p_value"] as? Double ?? 1) - 0.00020689086484814212) < 1e-12)
     }
 
+    @Test func rowsReadBackFromTheirJSON() throws {
+        for row in report.rows {
+            #expect(try ComparisonReport.Row(json: JSONValue.parse(row.json.serialized()), source: "r.json") == row)
+        }
+        #expect(throws: TinyTuneError.invalidFile(path: "r.json", reason: "the result has no \"family\" field")) {
+            try ComparisonReport.Row(json: ["variant": "a"], source: "r.json")
+        }
+    }
+
     @Test func tableAlignsColumns() {
         let lines = report.table.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)

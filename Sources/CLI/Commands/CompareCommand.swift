@@ -8,7 +8,8 @@ import TinyTunePlugins
 ///
 ///     tinytune compare Examples/compare.json --output runs/compare
 ///     # DIR/runs/<variant>-seed<s>/config.json: a plain config that `tinytune train` reruns by itself
-///     # DIR/results.csv, DIR/results.json, DIR/accuracy_vs_bytes.svg
+///     # DIR/results.csv, DIR/results.json, DIR/results.md, DIR/accuracy_vs_bytes.svg
+///     # a run with a result.json beside the same config.json is reused: rerunning resumes an interrupted compare
 ///
 /// CONFIG is a normal pipeline config plus a `compare` section:
 ///
@@ -22,17 +23,42 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "A config with a `compare` section.") var config: String
     @Option(help: "Where runs/, results.csv, results.json and accuracy_vs_bytes.svg go (default: output.dir or runs/<config name>).")
     var output: String?
+    @Option(help: "Train only these variants (comma-separated names); finished runs of the others still appear.")
+    var only: String?
     @Flag(help: "Print results.json instead of the table.") var json = false
+    @Flag(help: "Only check the config and list the runs it makes (variant, seed, family, objective, parameters); train nothing.")
+    var check = false
 
     func run() throws {
         try runReportingErrors {
-            let runner = try CompareRunner(configPath: config, output: output) { line in
+            let names = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let runner = try CompareRunner(configPath: config, output: output, only: names) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
-            let report = try runner.run()
+            if check {
+                for line in try runner.plannedRuns() { print(line) }
+                return
+            }
+            let report: ComparisonReport
+            do {
+                report = try runner.run()
+            } catch let failed as CompareRunsFailed {
+                print(json ? failed.report.json.serialized(pretty: true) : failed.report.table, terminator: json ? "\n" : "")
+                throw failed
+            }
             print(json ? report.json.serialized(pretty: true) : report.table, terminator: json ? "\n" : "")
             FileHandle.standardError.write(Data("results written to \(runner.outputFolder.path)\n".utf8))
         }
+    }
+}
+
+/// Some runs of a comparison failed; the others finished and are in `report` (and in DIR's results files).
+struct CompareRunsFailed: Error, CustomStringConvertible {
+    let report: ComparisonReport
+    let failures: [String]
+    var description: String {
+        "\(failures.count) run(s) failed (the results hold the \(report.rows.count) that finished):\n  "
+            + failures.joined(separator: "\n  ")
     }
 }
 
@@ -220,11 +246,14 @@ struct CompareRunner {
     let spec: CompareSpec
     let baseConfig: PipelineConfig
     let outputFolder: URL
+    /// Variant names to train (nil: all); the others' finished runs still appear in the results.
+    let only: [String]?
     let log: (String) -> Void
 
     /// Reads CONFIG and checks the `compare` section and every derived config before anything trains.
-    init(configPath: String, output: String?, log: @escaping (String) -> Void) throws {
+    init(configPath: String, output: String?, only: [String]? = nil, log: @escaping (String) -> Void) throws {
         self.configPath = configPath
+        self.only = only
         self.log = log
         let json: JSONValue
         do {
@@ -264,41 +293,92 @@ struct CompareRunner {
                 errors.append(ConfigError(.invalidValue, at: variantPath, "variant \"\(variant.name)\": \(error)", file: configPath))
             }
         }
+        if let only {
+            let names = spec.variants.map(\.name)
+            for name in only where !names.contains(name) {
+                errors.append(ConfigError(.invalidValue, at: CompareSpec.sectionPath.appending("variants"),
+                                          "--only names \"\(name)\", which is not a variant; variants: \(names.joined(separator: ", "))",
+                                          file: configPath))
+            }
+        }
         if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// One line per run the comparison would make, with its trainable parameters (from the same code as `plan`).
+    func plannedRuns() throws -> [String] {
+        let registry = try CLIRegistry.shared.get()
+        let directory = URL(fileURLWithPath: configPath).deletingLastPathComponent().standardizedFileURL
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tinytune-compare-check-\(getpid())-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var lines: [String] = []
+        for seed in spec.seeds {
+            for variant in spec.variants where only?.contains(variant.name) ?? true {
+                // Derived configs hold absolute paths, so planning one from a scratch file reads the same model.
+                try spec.derivedConfig(variant, seed: seed, baseDirectory: directory).serialized()
+                    .write(to: scratch, atomically: true, encoding: .utf8)
+                let plan = try PlanCommand.plan(configPath: scratch.path, registry: registry)
+                let objective = try ConfigLoader(registry: registry).load(path: scratch.path).objective?.type ?? "?"
+                lines.append("\(variant.name) seed \(seed): \(plan.family), \(objective), \(plan.trainableParameters) trainable parameters, "
+                             + "\(plan.bytesFloat32) bytes f32 -> \(runFolder(variant, seed: seed).path)")
+            }
+        }
+        return lines
     }
 
     func runFolder(_ variant: CompareSpec.Variant, seed: UInt64) -> URL {
         outputFolder.appendingPathComponent("runs").appendingPathComponent("\(variant.name)-seed\(seed)")
     }
 
-    /// Trains every variant with every seed in turn, then writes results.csv, results.json and the plot.
+    /// Trains every selected variant with every seed in turn. A run whose folder already holds a `result.json`
+    /// next to the same `config.json` is finished and is reused, not trained again, so an interrupted comparison
+    /// resumes, and several `--only` processes can share one DIR. After every run, results.csv, results.json and the
+    /// plot are rewritten from all finished runs of the config (whichever process finished them).
     func run() throws -> ComparisonReport {
         let registry = try CLIRegistry.shared.get()
         let directory = URL(fileURLWithPath: configPath).deletingLastPathComponent().standardizedFileURL
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
-        var report = ComparisonReport(rows: [])
-        let total = spec.variants.count * spec.seeds.count
+        let selected = spec.variants.filter { only?.contains($0.name) ?? true }
+        let total = selected.count * spec.seeds.count
+        var done = 0
+        var before: Double?
+        var failures: [String] = []
         for seed in spec.seeds {
-            for variant in spec.variants {
+            for variant in selected {
+                done += 1
                 let folder = runFolder(variant, seed: seed)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let configURL = folder.appendingPathComponent("config.json")
-                try (spec.derivedConfig(variant, seed: seed, baseDirectory: directory).serialized(pretty: true) + "\n")
-                    .write(to: configURL, atomically: true, encoding: .utf8)
+                let configText = spec.derivedConfig(variant, seed: seed, baseDirectory: directory).serialized(pretty: true) + "\n"
+                if let row = try finishedRow(folder, configText: configText) {
+                    log("[\(done)/\(total)] \(variant.name) seed \(seed): finished earlier, reusing \(folder.lastPathComponent)/result.json")
+                    try write(try aggregate())
+                    continue
+                }
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent("result.json"))
+                try configText.write(to: configURL, atomically: true, encoding: .utf8)
                 let plan = try PlanCommand.plan(configPath: configURL.path, registry: registry)
                 let config = try ConfigLoader(registry: registry).load(path: configURL.path)
                 let pipeline = try Pipeline.assemble(config, registry: registry)
                 let available = try pipeline.dataset?.examples(.eval).count ?? 0
-                log("[\(report.rows.count + 1)/\(total)] \(variant.name) seed \(seed): \(plan.family), "
+                log("[\(done)/\(total)] \(variant.name) seed \(seed): \(plan.family), "
                     + "\(config.objective?.type ?? "?"), \(plan.trainableParameters) trainable parameters")
                 // TrainRunner measures the accuracy before training again for every run (the same number each
                 // time: the adapters start as the identity); the check below makes that a consistency test.
                 let start = Date()
-                let result = try TrainRunner(configPath: configURL.path, output: folder.path) { log("  " + $0) }.run()
-                let seconds = Date().timeIntervalSince(start)
-                if let first = report.rows.first, abs(first.accuracyBefore - result.accuracyBefore) > 1e-9 {
-                    log("warning: accuracy before training differs between runs (\(first.accuracyBefore) vs \(result.accuracyBefore)): the base model or eval set changed")
+                let result: TrainRunner.Result
+                do {
+                    result = try TrainRunner(configPath: configURL.path, output: folder.path) { log("  " + $0) }.run()
+                } catch {
+                    // One failing run does not lose the others: go on, and report every failure at the end.
+                    log("  run failed: \(error)")
+                    failures.append("\(variant.name) seed \(seed): \(error)")
+                    continue
                 }
+                let seconds = Date().timeIntervalSince(start)
+                if let before, abs(before - result.accuracyBefore) > 1e-9 {
+                    log("warning: accuracy before training differs between runs (\(before) vs \(result.accuracyBefore)): the base model or eval set changed")
+                }
+                before = before ?? result.accuracyBefore
                 if config.output.plot {
                     let metrics = folder.appendingPathComponent("metrics.jsonl").path
                     if let curves = try? TrainingCurves(contentsOf: metrics) {
@@ -306,16 +386,44 @@ struct CompareRunner {
                             .write(to: folder.appendingPathComponent("curves.svg"), atomically: true, encoding: .utf8)
                     }
                 }
-                report.rows.append(ComparisonReport.Row(
+                let row = ComparisonReport.Row(
                     variant: variant.name, family: plan.family, objective: config.objective?.type ?? "?", seed: seed,
                     trainableParameters: plan.trainableParameters, bytesF32: plan.bytesFloat32, steps: result.steps,
                     evalExamples: min(config.evaluation.examples, available), accuracyBefore: result.accuracyBefore,
-                    accuracyAfter: result.accuracyAfter, seconds: seconds))
+                    accuracyAfter: result.accuracyAfter, seconds: seconds)
+                try (row.json.serialized(pretty: true) + "\n")
+                    .write(to: folder.appendingPathComponent("result.json"), atomically: true, encoding: .utf8)
                 // Written after every run, so an interrupted comparison keeps what finished.
-                try write(report)
+                try write(try aggregate())
             }
         }
+        let report = try aggregate()
+        try write(report)
+        if !failures.isEmpty { throw CompareRunsFailed(report: report, failures: failures) }
         return report
+    }
+
+    /// The row of a finished run: its result.json, if its config.json is the one this comparison would write.
+    func finishedRow(_ folder: URL, configText: String) throws -> ComparisonReport.Row? {
+        let resultURL = folder.appendingPathComponent("result.json")
+        guard FileManager.default.fileExists(atPath: resultURL.path),
+              let existing = try? String(contentsOf: folder.appendingPathComponent("config.json"), encoding: .utf8),
+              existing == configText
+        else { return nil }
+        return try ComparisonReport.Row(json: JSONValue.parse(contentsOf: resultURL.path), source: resultURL.path)
+    }
+
+    /// Every finished run of the config, in config order (seeds, then variants).
+    func aggregate() throws -> ComparisonReport {
+        let directory = URL(fileURLWithPath: configPath).deletingLastPathComponent().standardizedFileURL
+        var rows: [ComparisonReport.Row] = []
+        for seed in spec.seeds {
+            for variant in spec.variants {
+                let text = spec.derivedConfig(variant, seed: seed, baseDirectory: directory).serialized(pretty: true) + "\n"
+                if let row = try finishedRow(runFolder(variant, seed: seed), configText: text) { rows.append(row) }
+            }
+        }
+        return ComparisonReport(rows: rows)
     }
 
     func write(_ report: ComparisonReport) throws {

@@ -41,6 +41,56 @@ public struct ComparisonReport: Sendable {
             self.seconds = seconds
         }
 
+        /// One row of results.json; `init(json:)` reads it back.
+        public var json: JSONValue {
+            let after = intervalAfter, before = intervalBefore
+            let row = self
+            return .object([
+                ("variant", .string(row.variant)), ("family", .string(row.family)), ("objective", .string(row.objective)),
+                ("seed", .int(Int64(row.seed))), ("trainable_parameters", .int(Int64(row.trainableParameters))),
+                ("bytes_f32", .int(Int64(row.bytesF32))), ("steps", .int(Int64(row.steps))),
+                ("eval_examples", .int(Int64(row.evalExamples))),
+                ("accuracy_before", .double(row.accuracyBefore)), ("ci95_before", .array([.double(before.low), .double(before.high)])),
+                ("accuracy_after", .double(row.accuracyAfter)), ("ci95_after", .array([.double(after.low), .double(after.high)])),
+                ("z", .double(row.changeTest.statistic)), ("p_value", .double(row.changeTest.pValue)),
+                ("seconds", .double(row.seconds)),
+            ])
+        }
+
+        /// Reads a row written by `json` (the derived statistics are recomputed, not read).
+        public init(json: JSONValue, source: String) throws {
+            func field(_ key: String) throws -> JSONValue {
+                guard let value = json[key] else {
+                    throw TinyTuneError.invalidFile(path: source, reason: "the result has no \"\(key)\" field")
+                }
+                return value
+            }
+            func string(_ key: String) throws -> String {
+                guard case .string(let s) = try field(key) else {
+                    throw TinyTuneError.invalidFile(path: source, reason: "\"\(key)\" must be a string")
+                }
+                return s
+            }
+            func int(_ key: String) throws -> Int {
+                guard case .int(let i) = try field(key), i >= 0 else {
+                    throw TinyTuneError.invalidFile(path: source, reason: "\"\(key)\" must be a non-negative integer")
+                }
+                return Int(i)
+            }
+            func number(_ key: String) throws -> Double {
+                switch try field(key) {
+                case .int(let i): return Double(i)
+                case .double(let d) where d.isFinite: return d
+                default: throw TinyTuneError.invalidFile(path: source, reason: "\"\(key)\" must be a number")
+                }
+            }
+            self.init(variant: try string("variant"), family: try string("family"), objective: try string("objective"),
+                      seed: UInt64(try int("seed")), trainableParameters: try int("trainable_parameters"),
+                      bytesF32: try int("bytes_f32"), steps: try int("steps"), evalExamples: try int("eval_examples"),
+                      accuracyBefore: try number("accuracy_before"), accuracyAfter: try number("accuracy_after"),
+                      seconds: try number("seconds"))
+        }
+
         func successes(_ accuracy: Double) -> Int { Int((accuracy * Double(evalExamples)).rounded()) }
         /// Wilson 95% interval of the accuracy after training.
         public var intervalAfter: (low: Double, high: Double) {
@@ -84,19 +134,7 @@ public struct ComparisonReport: Sendable {
 
     /// `{"rows": [{"variant": ..., "ci95_after": [low, high], "p_value": ...}, ...]}`
     public var json: JSONValue {
-        .object([("rows", .array(rows.map { row in
-            let after = row.intervalAfter, before = row.intervalBefore
-            return .object([
-                ("variant", .string(row.variant)), ("family", .string(row.family)), ("objective", .string(row.objective)),
-                ("seed", .int(Int64(row.seed))), ("trainable_parameters", .int(Int64(row.trainableParameters))),
-                ("bytes_f32", .int(Int64(row.bytesF32))), ("steps", .int(Int64(row.steps))),
-                ("eval_examples", .int(Int64(row.evalExamples))),
-                ("accuracy_before", .double(row.accuracyBefore)), ("ci95_before", .array([.double(before.low), .double(before.high)])),
-                ("accuracy_after", .double(row.accuracyAfter)), ("ci95_after", .array([.double(after.low), .double(after.high)])),
-                ("z", .double(row.changeTest.statistic)), ("p_value", .double(row.changeTest.pValue)),
-                ("seconds", .double(row.seconds)),
-            ])
-        }))])
+        .object([("rows", .array(rows.map(\.json)))])
     }
 
     /// A fixed-width table for the terminal and Markdown-free logs.
