@@ -15,13 +15,14 @@ import TinyTunePlugins
     static let modelPath = root.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf").path
 
     /// Writes a tiny training config into a fresh temporary folder and returns its path.
-    func writeConfig(objective: String = #"{"type": "grpo", "num_generations": 2, "loss_type": "dr_grpo"}"#) throws -> String {
+    func writeConfig(objective: String = #"{"type": "grpo", "num_generations": 2, "loss_type": "dr_grpo"}"#,
+                     adapter: String = #"{"type": "lora", "r": 1, "target_modules": ["q_proj"]}"#) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tinytune-train-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let config = """
             {
               "model": {"type": "gguf", "path": "\(Self.modelPath)"},
-              "adapter": {"type": "lora", "r": 1, "target_modules": ["q_proj"]},
+              "adapter": \(adapter),
               "objective": \(objective),
               "rewards": [{"type": "math_answer", "weight": 1.0}],
               "dataset": {"type": "arithmetic", "task": "which_larger", "few_shot": 0, "seed": 0},
@@ -87,5 +88,28 @@ import TinyTunePlugins
         let result = try TrainRunner(configPath: config, output: folder) { _ in }.run()
         #expect(result.outputFolder == folder && result.steps == 1)
         #expect(FileManager.default.fileExists(atPath: folder + "/adapter/adapter_config.json"))
+    }
+
+    @Test func sftTargetIsTheCompletionTheWorkedExamplesShow() throws {
+        try requireModel()
+        let session = try RunSession(configPath: try writeConfig(objective: #"{"type": "sft"}"#), mode: .train)
+        let example = try #require(try session.examples(.train).first)
+        let answer = try #require(example.columns["answer"].flatMap { if case .string(let s) = $0 { s } else { nil } })
+        #expect(try session.tokenizer.decode(try #require(example.referenceIDs)) == " \(answer)\n")
+    }
+
+    @Test func loraXSIsSavedAsTheEquivalentPlainLoRA() throws {
+        try requireModel()
+        let config = try writeConfig(objective: #"{"type": "sft"}"#,
+                                     adapter: #"{"type": "loraxs", "r": 2, "target_modules": ["q_proj"]}"#)
+        var lines: [String] = []
+        let result = try TrainRunner(configPath: config, output: nil) { lines.append($0) }.run()
+        #expect(lines.contains { $0.contains("saved as the equivalent plain LoRA") })
+        let saved = try JSONValue.parse(String(contentsOfFile: result.adapterFolder + "/adapter_config.json", encoding: .utf8),
+                                        source: "adapter_config.json")
+        #expect(saved["peft_type"] == .string("LORA") && saved["r"] == .int(2))
+        // The exported LoRA scores what the trained LoRA-XS scored.
+        let (accuracy, _) = try EvalRunner(configPath: config, adapter: result.adapterFolder).run()
+        #expect(accuracy == result.accuracyAfter)
     }
 }

@@ -69,6 +69,9 @@ private func numbers(in text: String) -> [Int] {
             let input = RewardInput(prompts: [example.prompt], completions: [" " + (example.answer ?? "")],
                                     columns: ["answer": [example.columns["answer"] ?? .null]])
             #expect(try reward.rewards(for: input) == [1])
+            // SFT's target continues the prompt the way the worked examples do, newline included, so a model
+            // trained on it answers in the format and stops.
+            #expect(example.completion == " \(example.answer ?? "")\n")
         }
     }
 
@@ -108,6 +111,8 @@ private func numbers(in text: String) -> [Int] {
         #expect(examples.map { $0.answer } == ["4", "1,200"])
         #expect(examples[1].columns["answer"] == "1,200")
         #expect(examples[1].columns["solution"] == "600 * 2 = 1200\n#### 1,200")
+        // SFT trains on the worked solution, not the bare number.
+        #expect(examples[1].completion == "600 * 2 = 1200\n#### 1,200")
         #expect(examples[1].columns["id"] == 9)
     }
 
@@ -122,7 +127,8 @@ private func numbers(in text: String) -> [Int] {
         let text = #"{"q": "What?", "a": 12}"#
         let examples = try dataset("c.jsonl", text, ["format": "custom", "prompt_field": "q", "answer_field": "a",
                                                      "eval_size": 0]).readExamples()
-        #expect(examples == [Example(prompt: "What?", answer: "12", columns: ["q": "What?", "a": 12, "answer": "12"])])
+        #expect(examples == [Example(prompt: "What?", answer: "12", completion: "12",
+                                     columns: ["q": "What?", "a": 12, "answer": "12"])])
     }
 
     @Test func zstdCompressedWithSeveralFrames() throws {

@@ -69,7 +69,7 @@ struct TrainCheckpoint {
         try Self.write(stateJSON.serialized(pretty: true) + "\n", to: folder.appendingPathComponent("trainer_state.json"))
         try Self.write(metricsLines.map { $0 + "\n" }.joined(), to: folder.appendingPathComponent("metrics.jsonl"))
         try Self.write(config.canonical.serialized(pretty: true) + "\n", to: folder.appendingPathComponent("config.json"))
-        try PEFTAdapterFiles.save(adapter, family: family, to: folder.appendingPathComponent("adapter").path)
+        try PEFTAdapterFiles.saveOrExportLoRA(adapter, family: family, to: folder.appendingPathComponent("adapter").path)
     }
 
     private var stateJSON: JSONValue {

@@ -72,7 +72,7 @@ struct RunSession {
             if let answer = example.answer, columns["answer"] == nil { columns["answer"] = .string(answer) }
             var promptIDs = tokenizer.encode(generation.render(prompt: example.prompt), addSpecialTokens: true, parseSpecial: false)
             if promptIDs.count > generation.maxPromptLength { promptIDs = Array(promptIDs.suffix(generation.maxPromptLength)) }
-            let reference = example.answer.map { tokenizer.encode($0, addSpecialTokens: false, parseSpecial: false) }
+            let reference = (example.completion ?? example.answer).map { tokenizer.encode($0, addSpecialTokens: false, parseSpecial: false) }
             return TrainingExample(prompt: example.prompt, promptIDs: promptIDs, referenceIDs: reference, columns: columns)
         }
     }
@@ -342,7 +342,9 @@ struct TrainRunner {
         let temporary = outputURL.appendingPathComponent(".adapter-\(getpid())-\(UInt64(Date().timeIntervalSince1970))")
         try? FileManager.default.removeItem(at: temporary)
         do {
-            try PEFTAdapterFiles.save(adapter, family: family, to: temporary.path)
+            if try PEFTAdapterFiles.saveOrExportLoRA(adapter, family: family, to: temporary.path) {
+                log("\(config.adapter?.type ?? "this family") has no PEFT method: the adapter is saved as the equivalent plain LoRA")
+            }
             try TrainCheckpoint.syncTree(temporary)
             if FileManager.default.fileExists(atPath: finalURL.path) { try FileManager.default.removeItem(at: finalURL) }
             try FileManager.default.moveItem(at: temporary, to: finalURL)

@@ -69,7 +69,8 @@ public struct ArithmeticDataset: Plugin, Dataset {
                 prompt += "Question: \(shot.question)\nAnswer: \(shot.answer)\n\n"
             }
             prompt += "Question: \(problem.question)\nAnswer:"
-            examples.append(Example(prompt: prompt, answer: String(problem.answer), columns: [
+            // The SFT completion continues "Answer:" as the worked examples do: " 52" and the newline that ends it.
+            examples.append(Example(prompt: prompt, answer: String(problem.answer), completion: " \(problem.answer)\n", columns: [
                 "question": .string(problem.question), "answer": .string(String(problem.answer)),
             ]))
         }

@@ -144,7 +144,9 @@ public struct JSONLDataset: Plugin, Dataset {
             }
             columns["answer"] = answer.map(JSONValue.string)
         }
-        return Example(prompt: prompt, answer: answer, columns: columns)
+        // SFT trains on the whole worked solution when there is one, as TRL's prompt-completion data does.
+        let completion: String? = if case .string(let solution)? = columns["solution"] { solution } else { answerText }
+        return Example(prompt: prompt, answer: answer, completion: completion, columns: columns)
     }
 
     private static func read(_ path: String) throws -> Data {

@@ -253,6 +253,18 @@ public enum PEFTAdapterFiles {
         try write(config: config, tensors: tensors, to: folder)
     }
 
+    /// Writes `adapter` in its family's PEFT format, or, for a family PEFT has no method for (LoRA-XS), as the plain
+    /// LoRA `exportLoRA` writes, which gives the same logits. Returns whether it was exported as LoRA.
+    @discardableResult
+    public static func saveOrExportLoRA(_ adapter: AttachedAdapterLayers, family: any AdapterFamily, to folder: String) throws -> Bool {
+        if family is LoRAXS {
+            try exportLoRA(adapter, to: folder)
+            return true
+        }
+        try save(adapter, family: family, to: folder)
+        return false
+    }
+
     /// Writes any family's ΔW as a plain rank-r PEFT LoRA (scaling 1: lora_alpha = r), which PEFT and serving engines
     /// load. TinyLoRA, LoRA-XS and VeRA deltas are low rank: b·a with a (r, in), b (out, r).
     public static func exportLoRA(_ adapter: AttachedAdapterLayers, to folder: String) throws {
