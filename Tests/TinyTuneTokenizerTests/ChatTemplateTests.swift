@@ -126,4 +126,92 @@ struct ChatTemplateTests {
             Issue.record("\(source): \(error)")
         }
     }
+
+    // MARK: Wiring: the checkpoint's template first, the built-in formats as the fallback
+
+    /// A template from GGUF metadata (llama.cpp's Qwen2 vocabulary), rendered as transformers renders it.
+    @Test func ggufTemplate() throws {
+        guard case .array(let cases)? = try Self.fixture()["gguf_cases"] else { Issue.record("no cases"); return }
+        let vocabulary = try TokenizerVocabulary(ggufPath: TokenizerFixtures.vocabPath("qwen2"))
+        #expect(vocabulary.chatTemplate?.hasPrefix("{% for message in messages %}") == true)
+        #expect(cases.count == 3)
+        for c in cases {
+            guard case .array(let messages)? = c["messages"] else { continue }
+            let chat = messages.compactMap { m -> ChatMessage? in
+                guard case .string(let role)? = m["role"], case .string(let content)? = m["content"] else { return nil }
+                return ChatMessage(role: role, content: content)
+            }
+            let (text, source) = try ChatPrompt.render(chat, vocabulary: vocabulary, addGenerationPrompt: true)
+            #expect(source == .template)
+            #expect(c["expected"] == .string(text))
+        }
+    }
+
+    /// The real Gemma 3 270M GGUF is the base model: no template, so the built-in Gemma format, which equals the
+    /// Gemma 3 instruct template's rendering.
+    @Test func realGemmaFallsBackToBuiltInFormat() throws {
+        let vocabulary = try TokenizerFixtures.gemma().vocabulary
+        #expect(vocabulary.chatTemplate == nil)
+        #expect(vocabulary.chatTemplateTokens["bos_token"] == "<bos>")
+        #expect(vocabulary.chatTemplateTokens["eos_token"] == "<eos>")
+        let messages = [ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "2 + 2?")]
+        let (text, source) = try ChatPrompt.render(messages, vocabulary: vocabulary, addGenerationPrompt: true)
+        #expect(source == .builtIn(.gemma))
+        #expect(text == (try Self.template("gemma3").render(messages, addGenerationPrompt: true,
+                                                            specialTokens: vocabulary.chatTemplateTokens)))
+    }
+
+    /// A model folder's tokenizer_config.json `chat_template` (a string or named list), or chat_template.jinja.
+    @Test func modelFolderTemplate() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tinytune-chat-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(
+            at: TokenizerFixtures.packageRoot.appendingPathComponent("Tests/TinyTuneTokenizerTests/Fixtures/bpe_qwen2_style.json"),
+            to: folder.appendingPathComponent("tokenizer.json"))
+        let qwen = try String(contentsOf: Self.folder.appendingPathComponent("qwen2.5.jinja"), encoding: .utf8)
+        let configs: [JSONValue] = [
+            .object([("eos_token", .object([("content", .string("<|im_end|>"))])), ("chat_template", .string(qwen))]),
+            .object([("eos_token", .string("<|im_end|>")), ("chat_template", .array([
+                .object([("name", .string("tool_use")), ("template", .string("{{ 'tools' }}"))]),
+                .object([("name", .string("default")), ("template", .string(qwen))])]))]),
+        ]
+        for config in configs {
+            try config.serialized().write(to: folder.appendingPathComponent("tokenizer_config.json"), atomically: true,
+                                          encoding: .utf8)
+            let vocabulary = try TokenizerFiles.vocabulary(path: folder.path)
+            #expect(vocabulary.chatTemplate == qwen)
+            #expect(vocabulary.chatTemplateTokens == ["eos_token": "<|im_end|>"])
+        }
+        try JSONValue.object([]).serialized().write(to: folder.appendingPathComponent("tokenizer_config.json"),
+                                                    atomically: true, encoding: .utf8)
+        try qwen.write(to: folder.appendingPathComponent("chat_template.jinja"), atomically: true, encoding: .utf8)
+        #expect(try TokenizerFiles.vocabulary(path: folder.path).chatTemplate == qwen)
+    }
+
+    /// A template we cannot render: an error that says so, or with `fallback` the built-in format and a warning.
+    @Test func unrenderableTemplate() throws {
+        var vocabulary = try TokenizerVocabulary(ggufPath: TokenizerFixtures.vocabPath("qwen2"))
+        vocabulary.chatTemplate = "{% for m in messages %}{{ m.content | shout }}{% endfor %}"
+        let messages = [ChatMessage(role: "user", content: "hi")]
+        do {
+            _ = try ChatPrompt.render(messages, vocabulary: vocabulary, addGenerationPrompt: true)
+            Issue.record("rendered")
+        } catch {
+            #expect("\(error)".contains("unknown filter 'shout'"))
+            #expect("\(error)".contains("line 1, column 37"))
+            #expect("\(error)".contains("--chat-fallback uses the built-in chatml format"))
+        }
+        var warnings: [String] = []
+        let (text, source) = try ChatPrompt.render(messages, vocabulary: vocabulary, addGenerationPrompt: true,
+                                                   fallback: true) { warnings.append($0) }
+        #expect(source == .builtIn(.chatml))
+        #expect(text == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
+        #expect(warnings.count == 1 && warnings[0].contains("using the built-in chatml format"))
+        // A refusal is never papered over.
+        vocabulary.chatTemplate = "{{ raise_exception('no') }}"
+        #expect(throws: TinyTuneError.self) {
+            try ChatPrompt.render(messages, vocabulary: vocabulary, addGenerationPrompt: true, fallback: true)
+        }
+    }
 }

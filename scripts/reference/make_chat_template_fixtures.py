@@ -181,9 +181,21 @@ def main():
         except jinja2.exceptions.TemplateError as error:
             case["error"] = str(error)
         snippets.append(case)
+    # A template read from GGUF metadata: llama.cpp's Qwen2 vocabulary (../shared/fixtures/llamacpp-vocab).
+    import gguf
+    reader = gguf.GGUFReader(str(ROOT.parent / "shared" / "fixtures" / "llamacpp-vocab" / "ggml-vocab-qwen2.gguf"))
+    field = reader.fields["tokenizer.chat_template"]
+    qwen2_gguf_template = bytes(field.parts[field.data[0]]).decode("utf-8")
+    gguf_cases = []
+    for conversation in ["user_only", "system_user", "multi_turn"]:
+        rendered, _ = chat_template_utils.render_jinja_template(
+            conversations=[CONVERSATIONS[conversation]], chat_template=qwen2_gguf_template, add_generation_prompt=True,
+            eos_token="<|endoftext|>")
+        gguf_cases.append({"vocabulary": "qwen2", "messages": CONVERSATIONS[conversation], "expected": rendered[0]})
     out = {"reference": f"transformers {transformers.__version__} render_jinja_template, jinja2 {jinja2.__version__}, "
                         f"datetime.now() = {NOW.isoformat()}",
-           "snippet_variables": SNIPPET_VARIABLES, "snippets": snippets, "cases": cases}
+           "snippet_variables": SNIPPET_VARIABLES, "snippets": snippets, "cases": cases,
+           "gguf_cases": gguf_cases}
     path = FOLDER / "cases.json"
     path.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{len(cases)} cases ({sum('error' in c for c in cases)} refused) -> {path.relative_to(ROOT)}")

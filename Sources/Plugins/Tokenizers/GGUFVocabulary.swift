@@ -71,5 +71,17 @@ extension TokenizerVocabulary {
                       paddingID: int("tokenizer.ggml.padding_token_id"),
                       addBOS: bool("tokenizer.ggml.add_bos_token"), addEOS: bool("tokenizer.ggml.add_eos_token"),
                       addSpacePrefix: bool("tokenizer.ggml.add_space_prefix"), source: path)
+        if let value = meta["tokenizer.chat_template"] {
+            guard let template = value.string else { throw bad("tokenizer.chat_template", "expected a string") }
+            chatTemplate = template
+        }
+        // As llama.cpp's converter wrote them from the special tokens map.
+        let specials = [("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"), ("unk_token", "unknown_token_id"),
+                        ("pad_token", "padding_token_id")]
+        for (name, key) in specials {
+            if let id = try int("tokenizer.ggml.\(key)"), self.tokens.indices.contains(id) {
+                chatTemplateTokens[name] = self.tokens[id]
+            }
+        }
     }
 }
