@@ -75,6 +75,19 @@ struct VocabularyTests {
         #expect(PreTokenizerKind(name: nil) == .default)
     }
 
+    /// Qwen3.5 keeps combining marks inside words (llama.cpp `LLAMA_VOCAB_PRE_TYPE_QWEN35`). Expected: Python's
+    /// `regex.findall` with the tokenizer.json original. (The sdist's ggml-vocab-qwen35.gguf passes all 50 of
+    /// llama.cpp's vectors; that file is not among the shared fixtures.)
+    @Test func qwen35KeepsCombiningMarks() throws {
+        let pre = try RegexPreTokenizer(kind: try PreTokenizerKind(validating: "qwen35"))
+        #expect(pre.split("na\u{EF}ve cafe\u{301} \u{926}\u{947}\u{935}\u{928}\u{93E}\u{917}\u{930}\u{940} 123")
+                == ["na\u{EF}ve", " cafe\u{301}", " \u{926}\u{947}\u{935}\u{928}\u{93E}\u{917}\u{930}\u{940}", " ", "1",
+                    "2", "3"])
+        #expect(pre.split("He\u{300}llo!! x\u{308}y\n\n  z") == ["He\u{300}llo", "!!", " x\u{308}y", "\n\n", " ", " z"])
+        // Qwen2's regex cuts the marks off.
+        #expect(try RegexPreTokenizer(kind: .qwen2).split("He\u{300}llo").count > 1)
+    }
+
     @Test func pluginRefusesTheOtherModelKind() throws {
         let registry = try BuiltinPlugins.registry()
         let entry = try registry.tokenizers.entry(named: "sentencepiece_bpe")

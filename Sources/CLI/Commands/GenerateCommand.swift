@@ -11,7 +11,9 @@ import TinyTunePlugins
 ///     tinytune generate --model Tests/TinyTuneModelTests/Fixtures/tiny_models/llama3 --ids 1,17,42 --json
 ///
 /// The prompt gets BOS as the tokenizer's configuration says (Gemma 3: yes); `--ids` are used exactly as given.
-/// `--chat` wraps the prompt as one user turn in the model's chat format (detected from its control tokens).
+/// `--chat` wraps the prompt as one user turn with the checkpoint's `chat_template` (GGUF metadata or
+/// tokenizer_config.json), else the built-in format its control tokens point to; a template we cannot render is an
+/// error unless `--chat-fallback` (then the built-in format is used and stderr says so).
 /// Temperature 0 (the default) is greedy. Generation stops at the tokenizer's EOS (and the chat format's end of
 /// turn), a `--stop` string, or `--max-tokens`.
 struct GenerateCommand: ParsableCommand {
@@ -21,7 +23,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The model: a GGUF file or a Hugging Face model folder.") var model: String
     @Option(help: "The prompt text.") var prompt: String?
     @Option(help: "Prompt token ids separated by commas instead of --prompt (used exactly as given).") var ids: String?
-    @Flag(help: "Wrap the prompt as a user turn in the model's chat format.") var chat = false
+    @Flag(help: "Wrap the prompt as a user turn in the model's chat template (or built-in chat format).")
+    var chat = false
+    @Flag(help: "With --chat: if the checkpoint's chat_template cannot be rendered, use the built-in format.")
+    var chatFallback = false
     @Option(help: "New tokens at most.") var maxTokens = 64
     @Option(help: "Sampling temperature; 0 is greedy.") var temperature = 0.0
     @Option(help: "Nucleus sampling mass; 1 turns it off.") var topP = 1.0
@@ -54,7 +59,7 @@ struct GenerateCommand: ParsableCommand {
                 : try TokenizerFiles.load(path: model)
             let runner = GenerateRunner(model: decoder, tokenizer: tokenizer,
                                         sampler: Sampler(temperature: temperature, topK: topK, topP: topP, minP: minP),
-                                        maxTokens: maxTokens, stop: stop, seed: seed)
+                                        maxTokens: maxTokens, stop: stop, seed: seed, chatFallback: chatFallback)
             let promptIDs = try ids.map(LogitsRunner.parseIDs) ?? runner.encode(prompt ?? "", chat: chat)
             let output = FileHandle.standardOutput
             let completion = try runner.run(prompt: promptIDs, chat: chat) { piece in
@@ -73,16 +78,17 @@ struct GenerateRunner {
     let maxTokens: Int
     let stop: [String]
     let seed: UInt64
+    var chatFallback = false
 
-    /// Prompt ids: BOS as the tokenizer says, or the chat format's rendering (which carries its own BOS).
+    /// Prompt ids: BOS as the tokenizer says, or the chat template's rendering (which carries its own BOS).
     func encode(_ prompt: String, chat: Bool) throws -> [Int] {
         guard let tokenizer else { throw TinyTuneError.unsupported("no tokenizer: give --ids") }
         guard chat else { return tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false) }
-        guard let format = ChatFormat.detect(tokenizer.vocabulary) else {
-            throw TinyTuneError.unsupported("--chat: the vocabulary has no known chat format's control tokens "
-                + "(ChatML, Llama 3, Gemma); this is probably a base model")
+        let (text, _) = try ChatPrompt.render([ChatMessage(role: "user", content: prompt)],
+                                              vocabulary: tokenizer.vocabulary, addGenerationPrompt: true,
+                                              fallback: chatFallback) { message in
+            FileHandle.standardError.write(Data("tinytune generate --chat: \(message)\n".utf8))
         }
-        let text = format.render([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
         return tokenizer.encode(text, addSpecialTokens: false, parseSpecial: true)
     }
 

@@ -84,6 +84,12 @@ struct BPEModel: Sendable {
         }
     }
 
+    /// The vocabulary id of a text given as its bytes, if it is a token.
+    func tokenID(_ text: ArraySlice<UInt8>) -> Int? {
+        guard let id = ids[text], id < vocabularyCount else { return nil }
+        return Int(id)
+    }
+
     /// Appends the ids of one pre-tokenized word, given as raw UTF-8 bytes.
     func encode(word: some Collection<UInt8>, into output: inout [Int]) {
         if word.isEmpty { return }

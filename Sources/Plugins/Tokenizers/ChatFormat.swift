@@ -9,8 +9,8 @@ public struct ChatMessage: Sendable, Equatable {
     }
 }
 
-/// Built-in chat formats, the fallback for checkpoints whose `chat_template` cannot be rendered yet (a Jinja
-/// interpreter is planned in issue #4). Each follows its model family's official template:
+/// Built-in chat formats, the fallback for checkpoints without a `chat_template` (`ChatPrompt` renders the template
+/// with `ChatTemplate` when there is one). Each follows its model family's official template:
 /// - `chatml` (Qwen2/Qwen2.5): `<|im_start|>role\ncontent<|im_end|>\n`; no default system message is added.
 /// - `llama3`: `<|begin_of_text|>` then `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>`, content
 ///   trimmed.

@@ -31,12 +31,14 @@ extension TokenizerVocabulary {
             throw bad("tokenizer.ggml.model", "missing: the file has no tokenizer")
         }
         guard let modelName = modelValue.string else { throw bad("tokenizer.ggml.model", "expected a string") }
-        guard let model = Model(rawValue: modelName) else {
+        // Gemma 4 is SentencePiece-style BPE by rank on raw UTF-8 (llama.cpp `tokenizer_model == "gemma4"`).
+        let isGemma4 = modelName == "gemma4"
+        guard let model = isGemma4 ? .llama : Model(rawValue: modelName) else {
             throw bad("tokenizer.ggml.model", "\"\(modelName)\" is not supported; supported: gpt2 (byte-level BPE), "
-                      + "llama (SentencePiece BPE)")
+                      + "llama (SentencePiece BPE), gemma4")
         }
-        var pre: String?
-        if let value = meta["tokenizer.ggml.pre"] {
+        var pre: String? = isGemma4 ? "gemma4" : nil
+        if let value = meta["tokenizer.ggml.pre"], !isGemma4 {
             guard let s = value.string else { throw bad("tokenizer.ggml.pre", "expected a string") }
             pre = s
         }
@@ -69,7 +71,21 @@ extension TokenizerVocabulary {
                       bosID: int("tokenizer.ggml.bos_token_id"), eosID: int("tokenizer.ggml.eos_token_id"),
                       unknownID: int("tokenizer.ggml.unknown_token_id"),
                       paddingID: int("tokenizer.ggml.padding_token_id"),
-                      addBOS: bool("tokenizer.ggml.add_bos_token"), addEOS: bool("tokenizer.ggml.add_eos_token"),
-                      addSpacePrefix: bool("tokenizer.ggml.add_space_prefix"), source: path)
+                      // llama.cpp forces BOS on for Gemma 4 (its PR 21500) and adds no space prefix.
+                      addBOS: isGemma4 ? true : bool("tokenizer.ggml.add_bos_token"),
+                      addEOS: bool("tokenizer.ggml.add_eos_token"),
+                      addSpacePrefix: isGemma4 ? false : bool("tokenizer.ggml.add_space_prefix"), source: path)
+        if let value = meta["tokenizer.chat_template"] {
+            guard let template = value.string else { throw bad("tokenizer.chat_template", "expected a string") }
+            chatTemplate = template
+        }
+        // As llama.cpp's converter wrote them from the special tokens map.
+        let specials = [("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"), ("unk_token", "unknown_token_id"),
+                        ("pad_token", "padding_token_id")]
+        for (name, key) in specials {
+            if let id = try int("tokenizer.ggml.\(key)"), self.tokens.indices.contains(id) {
+                chatTemplateTokens[name] = self.tokens[id]
+            }
+        }
     }
 }

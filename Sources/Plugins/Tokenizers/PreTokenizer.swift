@@ -13,7 +13,7 @@ import TinyTune
 ///     let words = try RegexPreTokenizer(kind: kind).split("Hello world")   // ["Hello", " world"]
 public enum PreTokenizerKind: String, Sendable, CaseIterable {
     case `default`, llama3, deepseekLLM, deepseek3LLM, deepseekCoder, falcon, gpt2, starcoder, qwen2, poro,
-         chatglm4, viking, tekken, chameleon, gpt4o, superbpe, bailingmoe, seedCoder
+         chatglm4, viking, tekken, chameleon, gpt4o, superbpe, bailingmoe, seedCoder, qwen35
     /// Llama-3-style regex without llama3's ignore_merges and BOS defaults (dbrx, smaug).
     case llama3Regex
 
@@ -30,7 +30,8 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
                      "mellum", "jina-v1-en", "jina-v2-code", "roberta-bpe", "exaone4", "mpt", "olmo", "jais",
                      "trillion", "granite-docling"]),
             (.starcoder, ["starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b"]),
-            (.qwen2, ["qwen2", "deepseek-r1-qwen", "kormo", "megrez", "stablelm2", "hunyuan", "grok-2"]),
+            (.qwen2, ["qwen2", "deepseek-r1-qwen", "kormo", "megrez", "stablelm2", "hunyuan", "grok-2", "f2llmv2"]),
+            (.qwen35, ["qwen35"]),
             (.llama3Regex, ["dbrx", "smaug-bpe"]),
             (.poro, ["poro-chat", "bloom", "gpt3-finnish"]),
             (.chatglm4, ["glm4", "chatglm-bpe"]),
@@ -121,6 +122,10 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
             return [#"\p{N}+"#, #"(?=(\d{3})+(?!\d))"#]
         case .bailingmoe:
             return [#"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"#]
+        case .qwen35:
+            // Qwen3.5: Qwen2's regex with combining marks (\p{M}) kept inside letter runs (llama.cpp 0.3.36
+            // `LLAMA_VOCAB_PRE_TYPE_QWEN35`, the tokenizer.json original).
+            return [#"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#]
         case .seedCoder:
             return [#"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+"#]
         }

@@ -156,6 +156,8 @@ extension TokenizerVocabulary {
         // BOS/EOS: tokenizer_config.json first, then a TemplateProcessing post-processor.
         var addBOS = false, addEOS = false
         var bos: Int?, eos: Int?
+        var chatTemplate: String?
+        var templateTokens: [String: String] = [:]
         let config = configPath ?? URL(fileURLWithPath: path).deletingLastPathComponent()
             .appendingPathComponent("tokenizer_config.json").path
         if FileManager.default.fileExists(atPath: config) {
@@ -169,6 +171,22 @@ extension TokenizerVocabulary {
                 return text.flatMap { specials[$0] ?? tokens.firstIndex(of: $0) }
             }
             bos = tokenID("bos_token"); eos = tokenID("eos_token")
+            for key in ["bos_token", "eos_token", "unk_token", "pad_token"] {
+                switch c[key] {
+                case .string(let s)?: templateTokens[key] = s
+                case .object?: if case .string(let s)? = c[key]?["content"] { templateTokens[key] = s }
+                default: break
+                }
+            }
+            // A string, or transformers' list of named templates ({"name": "default", "template": ...}).
+            switch c["chat_template"] {
+            case .string(let s)?: chatTemplate = s
+            case .array(let named)?:
+                chatTemplate = named.first { $0["name"] == .string("default") }.flatMap {
+                    if case .string(let s)? = $0["template"] { s } else { nil }
+                }
+            default: break
+            }
             if case .bool(let b)? = c["add_bos_token"] { addBOS = b }
             if case .bool(let b)? = c["add_eos_token"] { addEOS = b }
         }
@@ -207,5 +225,15 @@ extension TokenizerVocabulary {
         }
         if case .bool(let b)? = model["ignore_merges"] { self.ignoreMerges = b }
         self.normalizeNFC = nfc
+        // Newer transformers save the template beside the config as chat_template.jinja.
+        let jinja = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("chat_template.jinja").path
+        if chatTemplate == nil, FileManager.default.fileExists(atPath: jinja) {
+            guard let text = try? String(contentsOfFile: jinja, encoding: .utf8) else {
+                throw TinyTuneError.io(path: jinja, reason: "not readable as UTF-8 text")
+            }
+            chatTemplate = text
+        }
+        self.chatTemplate = chatTemplate
+        self.chatTemplateTokens = templateTokens
     }
 }

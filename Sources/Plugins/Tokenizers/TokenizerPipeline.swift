@@ -101,6 +101,8 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
                         bytes[range], addSpacePrefix: vocabulary.addSpacePrefix && previousWasSpecial)
                     switch model {
                     case .sentencePiece(let spm): spm.encode(normalized, into: &output)
+                    case .sentencePieceMerges(let bpe) where vocabulary.pre == "gemma4":
+                        Self.encodeGemma4(normalized, bpe, into: &output)
                     case .sentencePieceMerges(let bpe): bpe.encode(word: normalized, into: &output)
                     case .byteLevel: break
                     }
@@ -110,6 +112,20 @@ public struct TokenizerPipeline: Tokenizer, Sendable {
         }
         if addSpecialTokens && vocabulary.addEOS, let eos = vocabulary.eosID { output.append(eos) }
         return output
+    }
+
+    /// Gemma 4 (llama.cpp `LLAMA_VOCAB_PRE_TYPE_GEMMA4`): the text is cut into runs of newlines and runs of
+    /// anything else (`[^\n]+|[\n]+`) before merging; a run of newlines that is itself a token is taken whole.
+    private static func encodeGemma4(_ text: [UInt8], _ bpe: BPEModel, into output: inout [Int]) {
+        var start = 0
+        while start < text.count {
+            let newline = text[start] == 0x0A
+            var end = start + 1
+            while end < text.count, (text[end] == 0x0A) == newline { end += 1 }
+            let word = text[start..<end]
+            if newline, let id = bpe.tokenID(word) { output.append(id) } else { bpe.encode(word: word, into: &output) }
+            start = end
+        }
     }
 
     /// `encode` of each text, spread over the machine's cores; the same ids as encoding one by one.

@@ -52,6 +52,12 @@ public struct TokenizerVocabulary: Sendable {
     public var byteFallback = true
     /// Unicode NFC normalization before splitting (a tokenizer.json `NFC` normalizer, as Qwen2 has).
     public var normalizeNFC = false
+    /// The checkpoint's Jinja chat template (GGUF `tokenizer.chat_template`, tokenizer_config.json `chat_template`
+    /// or chat_template.jinja), rendered by `ChatTemplate`.
+    public var chatTemplate: String? = nil
+    /// The special tokens a chat template sees as variables (`bos_token`, `eos_token`, `unk_token`, `pad_token`),
+    /// as transformers passes its special tokens map.
+    public var chatTemplateTokens: [String: String] = [:]
 
     /// Builds a vocabulary, filling what the file leaves out with llama.cpp's defaults (`llama_vocab::impl::load`):
     /// `llama` → BOS 1, EOS 2, unknown 0, BOS added, space prefix on; `gpt2` → BOS/EOS 11, nothing added (BOS added
