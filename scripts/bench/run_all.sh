@@ -18,6 +18,8 @@ tinytune=.build/release/tinytune
 ref=/root/.venvs/ref/bin/python
 llama=$HOME/.venvs/llama/bin/python
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
+have_llama=false
+"$llama" -c "import llama_cpp" 2>/dev/null && have_llama=true
 
 run() {  # label, command...
     local label=$1; shift
@@ -31,13 +33,13 @@ for round in $(seq "$rounds"); do
     if [[ $what == generate || $what == all ]]; then
         run "tinytune gemma" "$tinytune" bench generate --model "$gemma"
         run "pytorch gemma" "$ref" scripts/bench/torch_generate.py --model "$gemma"
-        [[ -x $llama ]] && run "llama.cpp gemma" "$llama" scripts/bench/llamacpp_generate.py --model "$gemma"
+        $have_llama && run "llama.cpp gemma" "$llama" scripts/bench/llamacpp_generate.py --model "$gemma"
         run "tinytune qwen" "$tinytune" bench generate --model "$qwen"
         run "pytorch qwen" "$ref" scripts/bench/torch_generate.py --model "$qwen"
-        [[ -x $llama && -f $qwen_gguf ]] && run "llama.cpp qwen" "$llama" scripts/bench/llamacpp_generate.py --model "$qwen_gguf"
+        $have_llama && [[ -f $qwen_gguf ]] && run "llama.cpp qwen" "$llama" scripts/bench/llamacpp_generate.py --model "$qwen_gguf"
     fi
     if [[ $what == train || $what == all ]]; then
-        run "tinytune train qwen" "$tinytune" bench train --model "$qwen" --sequences 2 --sequence-length 128
-        run "pytorch+peft train qwen" "$ref" scripts/bench/torch_peft_train.py --model "$qwen" --sequences 2 --sequence-length 128
+        run "tinytune train qwen" "$tinytune" bench train --model "$qwen" --sequences 2 --sequence-length 64 --repeats 1
+        run "pytorch+peft train qwen" "$ref" scripts/bench/torch_peft_train.py --model "$qwen" --sequences 2 --sequence-length 64 --repeats 1
     fi
 done
