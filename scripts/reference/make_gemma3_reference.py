@@ -6,6 +6,10 @@ back into w), so its outputs are the reference for TinyTune's Gemma 3 forward pa
 262,144 logits are too large to commit; each position keeps its top 10 and the logits at 64 fixed ids, plus the
 log-sum-exp of the row.
 
+Greedy generation runs NEW_TOKENS steps per prompt (no early stop: EOS is not special here, so every case has the
+same length). Each step records the margin between the best and second-best raw logit, so a disagreement can be
+told apart from a near-tie; `final` holds the top logits at the last position of prompt + generation.
+
     bash scripts/install-deps.sh        # links models/gemma-3-270m-q4_k_m.gguf
     /root/.venvs/ref/bin/python scripts/reference/make_gemma3_reference.py   # torch + transformers + gguf
 """
@@ -14,6 +18,8 @@ import pathlib
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
+
+NEW_TOKENS = 48
 
 root = pathlib.Path(__file__).resolve().parents[2]
 model_path = (root / "models/gemma-3-270m-q4_k_m.gguf").resolve()
@@ -27,23 +33,41 @@ prompts = [
     "The capital of France is",
     "Question: Which is larger, 37 or 73?\nAnswer:",
     "def fibonacci(n):\n    ",
+    "Once upon a time, in a small village by the sea,",
 ]
+
+
+def summary(row):
+    top = torch.topk(row, 10)
+    return {
+        "top_ids": top.indices.tolist(),
+        "top_logits": top.values.tolist(),
+        "probe_logits": row[probe_ids].tolist(),
+        "logsumexp": float(torch.logsumexp(row, 0)),
+    }
+
+
 cases = []
 with torch.no_grad():
     for prompt in prompts:
         ids = tokenizer(prompt, return_tensors="pt").input_ids
         logits = model(ids).logits[0].double()
-        positions = []
-        for row in logits:
-            top = torch.topk(row, 10)
-            positions.append({
-                "top_ids": top.indices.tolist(),
-                "top_logits": top.values.tolist(),
-                "probe_logits": row[probe_ids].tolist(),
-                "logsumexp": float(torch.logsumexp(row, 0)),
-            })
-        generated = model.generate(ids, max_new_tokens=24, do_sample=False)[0, ids.shape[1]:].tolist()
-        cases.append({"prompt": prompt, "ids": ids[0].tolist(), "positions": positions, "greedy": generated})
+        positions = [summary(row) for row in logits]
+        out = model.generate(ids, max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS, do_sample=False,
+                             output_logits=True, return_dict_in_generate=True, eos_token_id=None, pad_token_id=0)
+        generated = out.sequences[0, ids.shape[1]:].tolist()
+        assert len(generated) == NEW_TOKENS, len(generated)
+        margins = []
+        for step, raw in enumerate(out.logits):
+            top2 = torch.topk(raw[0].double(), 2)
+            assert top2.indices[0].item() == generated[step], (prompt, step)
+            margins.append(float(top2.values[0] - top2.values[1]))
+        full = torch.cat([ids, torch.tensor([generated[:-1]])], dim=1)
+        final = summary(model(full).logits[0, -1].double())
+        cases.append({"prompt": prompt, "ids": ids[0].tolist(), "positions": positions, "greedy": generated,
+                      "greedy_margins": margins, "final": final})
+        print(f"{prompt!r}: {tokenizer.decode(generated)!r} (smallest margin {min(margins):.4f} "
+              f"at step {margins.index(min(margins))})")
 
 out = root / "Tests/TinyTuneModelTests/Fixtures/gemma3_270m_reference.json"
 out.write_text(json.dumps({
@@ -51,4 +75,3 @@ out.write_text(json.dumps({
     "torch": torch.__version__, "probe_ids": probe_ids, "cases": cases,
 }))
 print(f"wrote {out} ({out.stat().st_size} bytes)")
-print(json.dumps({"config": model.config.to_dict()}, default=str)[:3000])

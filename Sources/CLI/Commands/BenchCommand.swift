@@ -7,7 +7,11 @@ import TinyTunePlugins
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (build with -c release).",
+<<<<<<< HEAD
         subcommands: [MatmulBench.self, HeadBench.self, GenerateBench.self, TokenizeBench.self])
+=======
+        subcommands: [MatmulBench.self, HeadBench.self, GenerateBench.self, TrainBench.self])
+>>>>>>> bench
 }
 
 /// GFLOP/s of C = A·B through our `gemm` wrapper, so any overhead it adds over OpenBLAS shows.
@@ -91,7 +95,9 @@ struct HeadBench: ParsableCommand {
 }
 
 /// Prefill and decode speed of a real model: prefill tokens/s on a `--prompt-tokens` prompt, decode tokens/s at
-/// batch 1 and for a group of `--group` samples sharing the prompt's cache (one batched forward per step).
+/// batch 1 (greedy) and for a group of `--group` samples at temperature 1 sharing the prompt's cache (one batched
+/// forward per step). The prompt is ids i ↦ (1 + 7919·i) mod vocab, the formula scripts/bench/torch_generate.py and
+/// llamacpp_generate.py use too, so every tool sees the same ids; no tokenizer is needed (random checkpoints).
 ///
 ///     tinytune bench generate --model models/gemma-3-270m-q4_k_m.gguf
 ///     # prefill 100 tokens: 0.41 s (244 tok/s) · decode batch 1: 21.3 tok/s · decode group of 8: 95.1 tok/s · peak RSS 1.2 GB
@@ -100,7 +106,7 @@ struct GenerateBench: ParsableCommand {
         commandName: "generate", abstract: "Prefill and decode tokens/s of a model (batch 1 and a group).")
 
     @Option(help: "The model: a GGUF file or a Hugging Face model folder.") var model: String
-    @Option(help: "Prompt length in tokens (seeded random ids).") var promptTokens = 100
+    @Option(help: "Prompt length in tokens (ids (1 + 7919·i) mod vocab).") var promptTokens = 100
     @Option(help: "Decoded tokens per measurement.") var decodeTokens = 32
     @Option(help: "Samples decoded together in the group measurement.") var group = 8
     @Option(help: "Timed repetitions of the prefill; the best is reported.") var repeats = 3
@@ -119,7 +125,7 @@ struct GenerateBench: ParsableCommand {
             let load = seconds(since: loadStart)
             var generator = SeededGenerator(seed: 5)
             let vocabulary = decoder.spec.shape.vocabularySize
-            let prompt = (0..<promptTokens).map { _ in generator.int(in: 0..<vocabulary) }
+            let prompt = (0..<promptTokens).map { (1 + 7919 * $0) % vocabulary }
 
             var prefill = Double.infinity
             for _ in 0...repeats {  // the first run warms up
@@ -129,24 +135,22 @@ struct GenerateBench: ParsableCommand {
                 prefill = min(prefill, seconds(since: start))
             }
 
-            /// Seconds for `decodeTokens` steps of `samples` sequences forked from one prefill (greedy).
-            func decode(samples: Int) throws -> Double {
+            /// Seconds for `decodeTokens` steps of `samples` sequences forked from one prefill.
+            func decode(samples: Int, sampler: Sampler) throws -> Double {
                 let cache = decoder.makeCache(capacity: promptTokens + decodeTokens + 1)
                 var rows = try decoder.forward([(prompt, cache)], logits: .last)
                 let caches = [cache] + (1..<samples).map { _ in cache.fork() }
                 rows = Array(repeating: rows[0], count: samples)
                 let start = DispatchTime.now().uptimeNanoseconds
                 for _ in 0..<decodeTokens {
-                    let next = rows.map { row in row.withUnsafeBufferPointer { Sampler(temperature: 0).sample($0, generator: &generator).token } }
+                    let next = rows.map { row in row.withUnsafeBufferPointer { sampler.sample($0, generator: &generator).token } }
                     rows = try decoder.forward(zip(next, caches).map { ([$0], $1) }, logits: .last)
                 }
                 return seconds(since: start)
             }
-            let single = try decode(samples: 1)
-            let grouped = try decode(samples: group)
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            let peak = Double(usage.ru_maxrss) * 1024  // kilobytes on Linux
+            let single = try decode(samples: 1, sampler: Sampler(temperature: 0))
+            let grouped = try decode(samples: group, sampler: Sampler(temperature: 1))
+            let peak = peakResidentBytes()
 
             let prefillRate = Double(promptTokens) / prefill
             let singleRate = Double(decodeTokens) / single, groupRate = Double(decodeTokens * group) / grouped
@@ -156,12 +160,14 @@ struct GenerateBench: ParsableCommand {
                     ("prefill_tokens_per_second", .double(prefillRate)),
                     ("decode_tokens_per_second", .double(singleRate)), ("group", .int(Int64(group))),
                     ("group_decode_tokens_per_second", .double(groupRate)), ("peak_rss_bytes", .double(peak)),
+                    ("load_average", .array(loadAverage().map { .double($0) })),
                 ]).serialized())
             } else {
                 print(String(format: "load %.2f s · prefill %d tokens: %.3f s (%.1f tok/s) · decode batch 1: %.1f tok/s · "
                              + "decode group of %d: %.1f tok/s · %d cores · peak RSS %.2f GB",
                              load, promptTokens, prefill, prefillRate, singleRate, group, groupRate,
-                             ComputeThreads.count, peak / 1e9))
+                             ComputeThreads.count, peak / 1e9)
+                      + " · load average " + loadAverage().map { String(format: "%.2f", $0) }.joined(separator: " "))
             }
         }
     }
@@ -169,4 +175,17 @@ struct GenerateBench: ParsableCommand {
     private func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
+}
+
+/// The 1, 5 and 15 minute load averages (the machine is shared: numbers mean little without them).
+func loadAverage() -> [Double] {
+    var values = [Double](repeating: 0, count: 3)
+    return getloadavg(&values, 3) == 3 ? values : []
+}
+
+/// Peak resident set size of this process in bytes (ru_maxrss is in kilobytes on Linux).
+func peakResidentBytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) * 1024
 }
