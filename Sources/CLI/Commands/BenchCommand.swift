@@ -7,11 +7,7 @@ import TinyTunePlugins
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (build with -c release).",
-<<<<<<< HEAD
-        subcommands: [MatmulBench.self, HeadBench.self, GenerateBench.self, TokenizeBench.self])
-=======
-        subcommands: [MatmulBench.self, HeadBench.self, GenerateBench.self, TrainBench.self])
->>>>>>> bench
+        subcommands: [MatmulBench.self, HeadBench.self, GenerateBench.self, TrainBench.self, TokenizeBench.self])
 }
 
 /// GFLOP/s of C = A·B through our `gemm` wrapper, so any overhead it adds over OpenBLAS shows.
