@@ -58,7 +58,7 @@ import TinyTunePlugins
         #expect(metrics.count == 3 && metrics[0].contains("\"eval_accuracy\"") && metrics[2].contains("\"eval_accuracy\""))
         let object = try JSONSerialization.jsonObject(with: Data(metrics[1].utf8)) as? [String: Any] ?? [:]
         for key in ["step", "loss", "learning_rate", "grad_norm", "reward_mean", "reward_std", "seconds",
-                    "rewards/math_answer/mean", "accuracy", "completions/mean_length", "frac_reward_zero_std", "num_tokens"] {
+                    "rewards/math_answer/mean", "accuracy", "entropy", "completions/mean_length", "frac_reward_zero_std", "num_tokens"] {
             #expect(object[key] != nil, "metrics.jsonl lacks \(key)")
         }
 
@@ -111,5 +111,25 @@ import TinyTunePlugins
         // The exported LoRA scores what the trained LoRA-XS scored.
         let (accuracy, _) = try EvalRunner(configPath: config, adapter: result.adapterFolder).run()
         #expect(accuracy == result.accuracyAfter)
+    }
+
+    @Test func passAtKIsChenEtAlsUnbiasedEstimator() {
+        // Expected values: 1 − comb(n−c, k)/comb(n, k) with Python's math.comb.
+        func problem(_ n: Int, _ c: Int) -> [Bool] { (0..<n).map { $0 < c } }
+        #expect(abs(RunSession.passAtK([problem(5, 2)], k: 1) - 0.4) < 1e-12)
+        #expect(abs(RunSession.passAtK([problem(5, 2)], k: 2) - 0.7) < 1e-12)
+        #expect(RunSession.passAtK([problem(5, 0)], k: 2) == 0)
+        #expect(RunSession.passAtK([problem(5, 4)], k: 2) == 1)
+        #expect(abs(RunSession.passAtK([problem(5, 2), problem(10, 3)], k: 4) - (1 + (1 - 35.0 / 210)) / 2) < 1e-12)
+    }
+
+    @Test func samplesPerProblemStartWithTheSingleEvaluation() throws {
+        try requireModel()
+        let session = try RunSession(configPath: try writeConfig(), mode: .eval)
+        let single = try session.evaluate(hook: nil)
+        let several = try session.evaluate(hook: nil, samples: 3)
+        #expect(several.count == single.count && several.allSatisfy { $0.count == 3 })
+        // Greedy (evaluation.temperature 0): every sample is the single evaluation's completion.
+        #expect(several.map { $0[0] } == single && several.allSatisfy { Set($0).count == 1 })
     }
 }

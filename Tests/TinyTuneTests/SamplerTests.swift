@@ -14,6 +14,7 @@ import Testing
             let kept: [Int]
             let probabilities: [Double]
             let log_softmax: [Double]
+            let entropy: Double
         }
         let rows: [[Float]]
         let cases: [Case]
@@ -40,6 +41,11 @@ import Testing
                 }
                 #expect(abs(Double(got) - want) <= 1e-5)
             }
+            // The entropy reported with each sampled token: the unfiltered distribution at temperature T.
+            let entropy = fixture.rows[c.row].withUnsafeBufferPointer {
+                Sampler.logSoftmaxAndEntropy($0, at: 0, temperature: Float(c.temperature)).entropy
+            }
+            #expect(abs(Double(entropy) - c.entropy) <= 1e-5 * max(1, c.entropy), "T=\(c.temperature)")
         }
     }
 

@@ -55,6 +55,9 @@ for row_index, logits in enumerate(rows):
             "probabilities": [float(probabilities[i]) for i in kept],
             # log softmax(logits / T) at the first few surviving tokens, the log-probability Sampler reports.
             "log_softmax": [float(torch.log_softmax(logits.double() / temperature, dim=-1)[i]) for i in kept[:5]],
+            # Entropy of softmax(logits / T) over the whole vocabulary, as TRL's entropy_from_logits: −Σ p·log p.
+            "entropy": float(-(torch.softmax(logits.double() / temperature, dim=-1)
+                               * torch.log_softmax(logits.double() / temperature, dim=-1)).sum()),
         })
 out = pathlib.Path(__file__).resolve().parents[2] / "Tests/TinyTuneTests/Fixtures/sampler_reference.json"
 out.write_text(json.dumps({"rows": [[float(v) for v in row.float()] for row in rows], "cases": cases}))

@@ -98,18 +98,43 @@ struct RunSession {
     /// Whether each of the first `evaluation.examples` eval examples is answered correctly (what `accuracy` counts);
     /// kept per problem so before and after can be compared on the same problems (McNemar's test).
     func evaluate(hook: (any LinearHook)?) throws -> [Bool] {
+        try evaluate(hook: hook, samples: 1).map { $0[0] }
+    }
+
+    /// `samples` completions per eval example (one prefill each, sample j of example i seeded as
+    /// `Generator.sampleSeed(i, j)`, so sample 0 is what `evaluate(hook:)` scores) and whether each is correct.
+    func evaluate(hook: (any LinearHook)?, samples: Int) throws -> [[Bool]] {
         let examples = Array(try examples(.eval).prefix(pipeline.config.evaluation.examples))
         guard !examples.isEmpty else { throw TinyTuneError.unsupported("the dataset's eval split is empty") }
         let generator = generator(temperature: pipeline.config.evaluation.temperature, hook: hook)
         var texts: [String] = []
         for (i, example) in examples.enumerated() {
-            texts.append(try generator.generate(prompt: example.promptIDs, samples: 1, seed: UInt64(i))[0].text)
+            texts += try generator.generate(prompt: example.promptIDs, samples: samples, seed: UInt64(i)).map(\.text)
         }
         var columns: [String: [JSONValue]] = [:]
-        for key in Set(examples.flatMap { $0.columns.keys }) { columns[key] = examples.map { $0.columns[key] ?? .null } }
-        let totals = try pipeline.rewards.score(RewardInput(prompts: examples.map(\.prompt), completions: texts,
-                                                             columns: columns)).total
-        return totals.map { ($0 ?? 0) >= 1 }
+        for key in Set(examples.flatMap { $0.columns.keys }) {
+            columns[key] = examples.flatMap { example in Array(repeating: example.columns[key] ?? .null, count: samples) }
+        }
+        let prompts = examples.flatMap { Array(repeating: $0.prompt, count: samples) }
+        let totals = try pipeline.rewards.score(RewardInput(prompts: prompts, completions: texts, columns: columns)).total
+        let correct = totals.map { ($0 ?? 0) >= 1 }
+        return (0..<examples.count).map { Array(correct[($0 * samples)..<(($0 + 1) * samples)]) }
+    }
+
+    /// pass@k from n ≥ k samples per problem: the unbiased estimator 1 − C(n−c, k)/C(n, k) of Chen et al. (2021),
+    /// averaged over problems (c = correct samples of the problem).
+    static func passAtK(_ correct: [[Bool]], k: Int) -> Double {
+        guard !correct.isEmpty else { return 0 }
+        let total = correct.reduce(0.0) { sum, samples in
+            let n = samples.count, c = samples.filter { $0 }.count
+            if c == 0 { return sum }
+            if n - c < k { return sum + 1 }
+            // C(n−c, k)/C(n, k) = Π_{i=n−c+1}^{n} (1 − k/i), the numerically stable product form.
+            var ratio = 1.0
+            for i in (n - c + 1)...n { ratio *= 1 - Double(k) / Double(i) }
+            return sum + 1 - ratio
+        }
+        return total / Double(correct.count)
     }
 
     static func format(_ accuracy: Double) -> String { String(format: "%.4f", accuracy) }
@@ -128,7 +153,7 @@ struct GeneratorSampler: CompletionSampler {
 
     func complete(promptIDs: [Int], count: Int, seed: UInt64) throws -> [SampledCompletion] {
         try generator.generate(prompt: promptIDs, samples: count, seed: seed).map {
-            SampledCompletion(ids: $0.ids, text: $0.text, truncated: $0.finishReason == .length)
+            SampledCompletion(ids: $0.ids, text: $0.text, truncated: $0.finishReason == .length, entropies: $0.entropies)
         }
     }
 }

@@ -32,12 +32,22 @@ public struct Generator: Sendable {
         case eos, stop, length
     }
 
-    /// One sample: the new ids, their text, and log softmax(logits / T) of each id (see `Sampler`).
+    /// One sample: the new ids, their text, log softmax(logits / T) of each id (see `Sampler`) and the entropy of
+    /// the distribution each id was drawn from.
     public struct Completion: Sendable, Equatable {
         public var ids: [Int]
         public var text: String
         public var logprobs: [Float]
         public var finishReason: FinishReason
+        public var entropies: [Float]
+
+        public init(ids: [Int], text: String, logprobs: [Float], finishReason: FinishReason, entropies: [Float] = []) {
+            self.ids = ids
+            self.text = text
+            self.logprobs = logprobs
+            self.finishReason = finishReason
+            self.entropies = entropies
+        }
     }
 
     public enum GeneratorError: Error, CustomStringConvertible, Equatable {
@@ -103,9 +113,10 @@ public struct Generator: Sendable {
         var running = Array(states.indices)
         while !running.isEmpty {
             for i in running {
-                let (token, logprob) = states[i].logits.withUnsafeBufferPointer { row in
-                    sampler.sample(row, generator: &states[i].generator)
+                let (token, logprob, entropy) = states[i].logits.withUnsafeBufferPointer { row in
+                    sampler.sampleWithEntropy(row, generator: &states[i].generator)
                 }
+                states[i].entropies.append(entropy)
                 try states[i].append(token, logprob: logprob, eosIDs: eosIDs, maxTokens: maxTokens)
                 if let onText, let piece = states[i].takeStreamable() { onText(i, piece) }
             }
@@ -127,6 +138,7 @@ private struct SampleState {
     var logits: Tensor
     var ids: [Int] = []
     var logprobs: [Float] = []
+    var entropies: [Float] = []
     var text = ""
     var finish: Generator.FinishReason?
     /// Characters of `text` already handed to the streaming callback.
@@ -148,7 +160,7 @@ private struct SampleState {
     }
 
     var completion: Generator.Completion {
-        Generator.Completion(ids: ids, text: text, logprobs: logprobs, finishReason: finish ?? .length)
+        Generator.Completion(ids: ids, text: text, logprobs: logprobs, finishReason: finish ?? .length, entropies: entropies)
     }
 
     mutating func append(_ token: Int, logprob: Float, eosIDs: Set<Int>, maxTokens: Int) throws {

@@ -32,10 +32,20 @@ public struct Sampler: Sendable, Equatable {
 
     /// Chooses a token and returns it with its log-probability (see the type's comment for which distribution).
     public func sample(_ logits: UnsafeBufferPointer<Float>, generator: inout SeededGenerator) -> (token: Int, logprob: Float) {
+        let (token, logprob, _) = sampleWithEntropy(logits, generator: &generator)
+        return (token, logprob)
+    }
+
+    /// `sample`, plus the entropy of softmax(logits / T) over the whole vocabulary (T = 1 when greedy): the
+    /// per-token entropy TRL's GRPO logs, from the same pass that gives the log-probability.
+    public func sampleWithEntropy(_ logits: UnsafeBufferPointer<Float>, generator: inout SeededGenerator)
+        -> (token: Int, logprob: Float, entropy: Float)
+    {
         precondition(!logits.isEmpty, "cannot sample from an empty row of logits")
         if isGreedy {
             let token = Self.argmax(logits)
-            return (token, Self.logSoftmax(logits, at: token, temperature: 1))
+            let (logprob, entropy) = Self.logSoftmaxAndEntropy(logits, at: token, temperature: 1)
+            return (token, logprob, entropy)
         }
         let (tokens, probabilities) = filteredDistribution(logits)
         // Inverse CDF over the kept tokens in ascending id order.
@@ -46,7 +56,8 @@ public struct Sampler: Sendable, Equatable {
             cumulative += probability
             if cumulative > target { chosen = token; break }
         }
-        return (chosen, Self.logSoftmax(logits, at: chosen, temperature: Float(temperature)))
+        let (logprob, entropy) = Self.logSoftmaxAndEntropy(logits, at: chosen, temperature: Float(temperature))
+        return (chosen, logprob, entropy)
     }
 
     /// The tokens that survive temperature, top-k, top-p and min-p (ascending ids) and their probabilities,
@@ -95,12 +106,26 @@ public struct Sampler: Sendable, Equatable {
 
     /// log softmax(values / T) at one index, in Double for accuracy over a large vocabulary.
     static func logSoftmax(_ values: UnsafeBufferPointer<Float>, at index: Int, temperature: Float) -> Float {
+        logSoftmaxAndEntropy(values, at: index, temperature: temperature).logprob
+    }
+
+    /// log softmax(values / T) at `index` and the distribution's entropy H = log Z − Σ pᵢ·(sᵢ − m), with
+    /// sᵢ = valuesᵢ / T, m = max sᵢ and Z = Σ exp(sᵢ − m): one extra product per entry in the same pass.
+    static func logSoftmaxAndEntropy(_ values: UnsafeBufferPointer<Float>, at index: Int, temperature: Float)
+        -> (logprob: Float, entropy: Float)
+    {
         let t = Double(temperature)
         var maximum = -Double.infinity
         for v in values { maximum = Swift.max(maximum, Double(v) / t) }
-        var total = 0.0
-        for v in values { total += exp(Double(v) / t - maximum) }
-        return Float(Double(values[index]) / t - maximum - log(total))
+        var total = 0.0, weighted = 0.0
+        for v in values {
+            let shifted = Double(v) / t - maximum
+            let e = exp(shifted)
+            total += e
+            weighted += e * shifted
+        }
+        let logZ = log(total)
+        return (Float(Double(values[index]) / t - maximum - logZ), Float(logZ - weighted / total))
     }
 
     static func softmax(_ values: [Double]) -> [Double] {

@@ -23,11 +23,14 @@ public struct SampledCompletion: Sendable, Equatable {
     public var text: String
     /// Cut off at the length limit rather than ended by an end token or stop string.
     public var truncated: Bool
+    /// The entropy of the sampling distribution at each token (empty when the sampler does not report it).
+    public var entropies: [Float]
 
-    public init(ids: [Int], text: String, truncated: Bool) {
+    public init(ids: [Int], text: String, truncated: Bool, entropies: [Float] = []) {
         self.ids = ids
         self.text = text
         self.truncated = truncated
+        self.entropies = entropies
     }
 }
 
@@ -71,6 +74,8 @@ public struct StepMetrics: Sendable {
     public var rewards: [RewardSummary] = []
     /// The fraction of completions whose weighted total is at least 1 (GRPO only).
     public var accuracy: Double?
+    /// Mean entropy of the sampling distribution over every sampled completion token (TRL's `entropy`; GRPO only).
+    public var entropy: Double?
     /// Groups whose rewards are all equal, in the batch the loss saw (after resampling), and their fraction.
     public var zeroVarianceGroups: Int
     public var zeroVarianceFraction: Double = 0
@@ -117,6 +122,7 @@ public struct StepMetrics: Sendable {
             members.append(("rewards/\(reward.name)/std", .double(reward.std)))
         }
         if let accuracy { members.append(("accuracy", .double(accuracy))) }
+        if let entropy { members.append(("entropy", .double(entropy))) }
         members += [
             ("zero_variance_groups", .int(Int64(zeroVarianceGroups))), ("frac_reward_zero_std", .double(zeroVarianceFraction)),
             ("resampled_groups", .int(Int64(resampledGroups))), ("dropped_groups", .int(Int64(droppedGroups))),
@@ -331,6 +337,8 @@ public final class Trainer {
                                      std: applied.isEmpty ? .nan : Self.unbiasedStd(applied))
             }
             metrics.accuracy = Double(totals.filter { $0 >= 1 }.count) / Double(max(1, totals.count))
+            let entropies = completions.flatMap(\.entropies)
+            if !entropies.isEmpty { metrics.entropy = entropies.reduce(0.0) { $0 + Double($1) } / Double(entropies.count) }
             metrics.zeroVarianceFraction = Double(zeroVariance.count) / Double(max(1, groups.count))
             metrics.resampledGroups = resampled
             metrics.droppedGroups = dropped.count
