@@ -207,6 +207,25 @@ import TinyTunePlugins
         }
     }
 
+    @Test func promptsGoThroughTheCheckpointsChatTemplate() throws {
+        let folder = try TinyRunFixture.temporaryFolder("chat")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try TinyRunFixture.makeModel(in: folder)
+        let plain = try RunSession(configPath: try Self.writeConfig(in: folder, model: model), mode: .train).examples(.train)
+        try "{% for m in messages %}<user>{{ m.content | trim }}</user>\n{% endfor %}{% if add_generation_prompt %}<bot>{% endif %}"
+            .write(toFile: model + "/chat_template.jinja", atomically: true, encoding: .utf8)
+        let session = try RunSession(configPath: try Self.writeConfig(in: folder, model: model), mode: .train)
+        for (chat, p) in zip(try session.examples(.train), plain) {
+            let rendered = "<user>\(p.prompt.trimmingCharacters(in: .whitespacesAndNewlines))</user>\n<bot>"
+            #expect(chat.promptIDs == session.tokenizer.encode(rendered, addSpecialTokens: false, parseSpecial: true))
+            #expect(chat.prompt == p.prompt)
+        }
+        // `chat_template: never` keeps the plain text.
+        let never = try RunSession(configPath: try Self.writeConfig(in: folder, model: model,
+                                                                    generation: #", "chat_template": "never""#), mode: .train)
+        #expect(try never.examples(.train).map(\.promptIDs) == plain.map(\.promptIDs))
+    }
+
     @Test func progressBarLine() {
         var metrics = StepMetrics(step: 8, loss: 0.01234, learningRate: 0.01, gradientNorm: 1, rewardMean: 0.41,
                                   rewardStd: 0.2, zeroVarianceGroups: 0, completionTokensMean: 5, seconds: 2, objective: [:])

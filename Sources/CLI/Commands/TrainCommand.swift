@@ -58,8 +58,21 @@ struct RunSession {
         tokenizer = try TokenizerFiles.load(path: pipeline.loader.path)
     }
 
-    /// A dataset split as training examples: the prompt through `generation.prompt_template`, its ids with BOS as
-    /// the tokenizer says and cut from the left to `generation.max_prompt_length` (TRL's `ids[-max_prompt_length:]`),
+    /// The model's input ids for a (prompt-templated) dataset prompt: through the checkpoint's chat template as one
+    /// user message with the generation prompt when it has one and `generation.chat_template` is `auto` (encoded as
+    /// transformers' `apply_chat_template(tokenize=True)` does: special-token text parsed, nothing added, since
+    /// templates write their own BOS), else the plain text with BOS as the tokenizer says.
+    func promptIDs(for text: String) throws -> [Int] {
+        if pipeline.config.generation.chatTemplate == .auto, tokenizer.vocabulary.chatTemplate != nil {
+            let rendered = try ChatPrompt.render([ChatMessage(role: "user", content: text)], vocabulary: tokenizer.vocabulary,
+                                                 addGenerationPrompt: true).text
+            return tokenizer.encode(rendered, addSpecialTokens: false, parseSpecial: true)
+        }
+        return tokenizer.encode(text, addSpecialTokens: true, parseSpecial: false)
+    }
+
+    /// A dataset split as training examples: the prompt through `generation.prompt_template` (and the chat template,
+    /// see `promptIDs(for:)`), its ids cut from the left to `generation.max_prompt_length` (TRL's `ids[-max_prompt_length:]`),
     /// the answer's ids as the SFT reference, and the columns (with the gold `answer`) rewards read. Rewards see the
     /// dataset's prompt, as TRL passes them the prompt before templating.
     func examples(_ split: DatasetSplit) throws -> [TrainingExample] {
@@ -70,7 +83,7 @@ struct RunSession {
         return try dataset.examples(split).map { example in
             var columns = example.columns
             if let answer = example.answer, columns["answer"] == nil { columns["answer"] = .string(answer) }
-            var promptIDs = tokenizer.encode(generation.render(prompt: example.prompt), addSpecialTokens: true, parseSpecial: false)
+            var promptIDs = try promptIDs(for: generation.render(prompt: example.prompt))
             if promptIDs.count > generation.maxPromptLength { promptIDs = Array(promptIDs.suffix(generation.maxPromptLength)) }
             let reference = (example.completion ?? example.answer).map { tokenizer.encode($0, addSpecialTokens: false, parseSpecial: false) }
             return TrainingExample(prompt: example.prompt, promptIDs: promptIDs, referenceIDs: reference, columns: columns)

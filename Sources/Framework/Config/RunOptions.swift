@@ -86,10 +86,16 @@ public struct GenerationOptions: Decodable, Sendable, Equatable {
     public var minP: Double
     /// Generation stops when the completion ends with one of these strings. Default none.
     public var stop: [String]
+    /// `auto` (default): when the checkpoint has a `chat_template`, the (prompt-templated) dataset prompt becomes one
+    /// user message rendered with it and its generation prompt, as TRL does for conversational prompts; a checkpoint
+    /// without one (a base model such as Gemma 3 270M) gets the plain text. `never`: always the plain text.
+    public var chatTemplate: ChatTemplateUse
+    public enum ChatTemplateUse: String, OptionEnum { case auto, never }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case maxPromptLength = "max_prompt_length", maxCompletionLength = "max_completion_length", temperature
         case topP = "top_p", topK = "top_k", minP = "min_p", stop, promptTemplate = "prompt_template"
+        case chatTemplate = "chat_template"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -102,6 +108,7 @@ public struct GenerationOptions: Decodable, Sendable, Equatable {
         minP = try c.value(.minP, default: 0, .between(0, 1))
         stop = try c.value(.stop, default: [], Allowed("non-empty strings") { $0.allSatisfy { !$0.isEmpty } })
         promptTemplate = try c.optional(.promptTemplate, Allowed("a string containing {prompt}") { $0.contains("{prompt}") })
+        chatTemplate = try c.value(.chatTemplate, default: .auto)
     }
 
     /// The model's input for a dataset prompt: `prompt_template` with `{prompt}` replaced, or the prompt itself.
