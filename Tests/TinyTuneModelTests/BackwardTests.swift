@@ -56,7 +56,9 @@ final class BiasAdapter: AttachedAdapter, @unchecked Sendable {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test func gradientsMatchPyTorchAutograd() throws {
+    /// Both backward paths: the head softmax kept from the forward (default) and recomputed (nothing kept).
+    @Test(arguments: [TrainingPass.defaultKeptProbabilityBytes, 0])
+    func gradientsMatchPyTorchAutograd(keptProbabilityBytes: Int) throws {
         let url = try #require(Bundle.module.url(forResource: "backward_reference", withExtension: "json", subdirectory: "Fixtures"))
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
         #expect(reference.cases.map(\.model) == ["tiny_llama", "tiny_gemma3"])
@@ -66,7 +68,8 @@ final class BiasAdapter: AttachedAdapter, @unchecked Sendable {
             let adapter = BiasAdapter(c.biases)
             #expect(adapter.modules.count == model.linearModules.count)
             let pass = try TrainingPass(model: model, sequences: c.sequences, scoredPositions: c.scored,
-                                        adapter: adapter, temperature: c.temperature)
+                                        adapter: adapter, temperature: c.temperature,
+                                        keptProbabilityBytes: keptProbabilityBytes)
             for (got, want) in zip(pass.logprobs.flatMap { $0 }, c.logprobs.flatMap { $0 }) {
                 #expect(abs(Double(got) - want) <= 2e-5 * max(1, abs(want)), "\(c.model) logp \(got) vs \(want)")
             }

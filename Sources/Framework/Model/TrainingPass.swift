@@ -5,8 +5,9 @@ import Foundation
 /// and the backward turns ∂loss/∂log p into gradients of the attached adapter's parameters only. Frozen weights
 /// get no gradient storage: each linear layer passes ∂L/∂x back through W (and the adapter through its own path).
 ///
-/// Memory grows with the tokens of the pass (activations of every layer, attention probabilities per head), so the
-/// trainer splits batches into micro-batches and accumulates gradients in the adapter's `Parameter`s.
+/// Memory grows with the tokens of the pass (activations of every layer, attention probabilities per head, and up to
+/// `keptProbabilityBytes` of head softmax kept so the backward skips recomputing the head), so the trainer splits
+/// batches into micro-batches and accumulates gradients in the adapter's `Parameter`s.
 ///
 ///     let pass = try TrainingPass(model: model, sequences: [ids], scoredPositions: [Array(p0..<ids.count - 1)],
 ///                                 adapter: adapter)
@@ -38,7 +39,7 @@ public final class TrainingPass {
     private let offsets: [Int]
 
     public init(model: DecoderModel, sequences: [[Int]], scoredPositions: [[Int]], adapter: (any AttachedAdapter)?,
-                temperature: Float = 1) throws
+                temperature: Float = 1, keptProbabilityBytes: Int = TrainingPass.defaultKeptProbabilityBytes) throws
     {
         precondition(sequences.count == scoredPositions.count, "one list of scored positions per sequence")
         self.model = model
@@ -46,6 +47,7 @@ public final class TrainingPass {
         self.sequences = sequences
         self.scoredPositions = scoredPositions
         self.temperature = temperature
+        self.keptProbabilityBytes = keptProbabilityBytes
         counts = sequences.map(\.count)
         offsets = counts.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
         let vocabulary = model.spec.shape.vocabularySize
@@ -131,14 +133,29 @@ public final class TrainingPass {
         finalInput = x
         finalHidden = norm(x, model.weights.finalNorm)
         // Score the chosen tokens in chunks of rows across all sequences, so (rows × vocabulary) logits never all
-        // exist at once.
+        // exist at once. Each chunk's logits become its softmax in place; up to `keptProbabilityBytes` of them stay
+        // for the backward, which then skips a second head product.
         logprobs = scoredPositions.map { [Float](repeating: 0, count: $0.count) }
         logSumExps = logprobs
-        try forEachLogitChunk { i, k, logits in
-            let t = scoredPositions[i][k]
-            let (logp, lse) = Self.logProbability(logits, token: sequences[i][t + 1], temperature: temperature)
-            logprobs[i][k] = logp
-            logSumExps[i][k] = lse
+        let vocabulary = spec.shape.vocabularySize
+        var keptBytes = 0
+        for (c, chunk) in scoredChunks.enumerated() {
+            var values = chunkLogits(chunk)
+            let targets = chunk.map { sequences[$0.sequence][scoredPositions[$0.sequence][$0.index] + 1] }
+            let scores = values.withUnsafeMutableBufferPointer {
+                Self.softmaxScoring($0.baseAddress!, rows: chunk.count, vocabulary: vocabulary, targets: targets,
+                                    temperature: temperature)
+            }
+            for (r, row) in chunk.enumerated() {
+                logprobs[row.sequence][row.index] = scores[r].logp
+                logSumExps[row.sequence][row.index] = scores[r].lse
+            }
+            // With soft-capping the backward also needs tanh of the raw logits, so it recomputes them.
+            let bytes = chunk.count * vocabulary * MemoryLayout<Float>.size
+            if spec.finalLogitSoftcap == nil, keptBytes + bytes <= keptProbabilityBytes {
+                keptProbabilities[c] = values
+                keptBytes += bytes
+            }
         }
     }
 
@@ -148,34 +165,55 @@ public final class TrainingPass {
     }
 
     private static let chunkRows = 128
+    /// Default for `keptProbabilityBytes`: 256 MiB is ~440 rows of a 151,936-entry vocabulary.
+    public static let defaultKeptProbabilityBytes = 256 << 20
+    /// Softmax chunks kept from forward to backward up to this many bytes; later chunks redo the head product.
+    public let keptProbabilityBytes: Int
+    /// Chunk index → softmax(z/T) of its rows (rows × vocabulary), when kept.
+    private var keptProbabilities: [Int: Tensor] = [:]
 
-    /// Calls `body` with (sequence, scored index, logits after soft-capping) for every scored row, computing the
-    /// logits of `chunkRows` rows at a time through the f32 head.
-    private func forEachLogitChunk(_ body: (Int, Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
-        let vocabulary = spec.shape.vocabularySize
+    /// Scored rows split into chunks of `chunkRows`.
+    private var scoredChunks: [[(sequence: Int, index: Int)]] {
         let all = scoredRows
-        for start in stride(from: 0, to: all.count, by: Self.chunkRows) {
-            let chunk = Array(all[start..<min(start + Self.chunkRows, all.count)])
-            let hidden = gatherRows(finalHidden, chunk.map { offsets[$0.sequence] + scoredPositions[$0.sequence][$0.index] })
-            var logits = model.denseOutputHead.multiply(batch: hidden)
-            if let cap = spec.finalLogitSoftcap {
-                logits.withUnsafeMutableBufferPointer { b in for j in b.indices { b[j] = cap * tanhf(b[j] / cap) } }
-            }
-            try logits.withUnsafeBufferPointer { values in
-                for (r, row) in chunk.enumerated() {
-                    try body(row.sequence, row.index, UnsafeBufferPointer(rebasing: values[(r * vocabulary)..<((r + 1) * vocabulary)]))
+        return stride(from: 0, to: all.count, by: Self.chunkRows).map { Array(all[$0..<min($0 + Self.chunkRows, all.count)]) }
+    }
+
+    /// Logits (after soft-capping) of a chunk's rows through the f32 head: rows × vocabulary.
+    private func chunkLogits(_ chunk: [(sequence: Int, index: Int)]) -> Tensor {
+        let hidden = gatherRows(finalHidden, chunk.map { offsets[$0.sequence] + scoredPositions[$0.sequence][$0.index] })
+        var logits = model.denseOutputHead.multiply(batch: hidden)
+        if let cap = spec.finalLogitSoftcap {
+            logits.withUnsafeMutableBufferPointer { b in for j in b.indices { b[j] = cap * tanhf(b[j] / cap) } }
+        }
+        return logits
+    }
+
+    /// Per row of `rows × vocabulary` logits z: log p of the target = (z_y/T − m) − log Σ exp(z/T − m) with m the
+    /// row's max (stable log-sum-exp), and the row overwritten by softmax(z/T). Rows are split across cores;
+    /// each row's sum is accumulated in Float lanes folded into Double blocks (`Kernels.sum`).
+    static func softmaxScoring(_ z: UnsafeMutablePointer<Float>, rows: Int, vocabulary: Int, targets: [Int],
+                               temperature: Float) -> [(logp: Float, lse: Float)]
+    {
+        var scores = [(logp: Float, lse: Float)](repeating: (0, 0), count: rows)
+        scores.withUnsafeMutableBufferPointer { out in
+            targets.withUnsafeBufferPointer { targets in
+                nonisolated(unsafe) let z = z, out = out, targets = targets
+                parallelFor(rows, minimumChunk: 1) { range in
+                    for r in range {
+                        let row = z + r * vocabulary
+                        let maximum = Kernels.max(row, count: vocabulary) / temperature
+                        let target = row[targets[r]] / temperature
+                        for j in 0..<vocabulary { row[j] = expf(row[j] / temperature - maximum) }
+                        let total = Kernels.sum(row, count: vocabulary)
+                        let logTotal = logf(total)
+                        let inverse = 1 / total
+                        for j in 0..<vocabulary { row[j] *= inverse }
+                        out[r] = ((target - maximum) - logTotal, maximum + logTotal)
+                    }
                 }
             }
         }
-    }
-
-    static func logProbability(_ logits: UnsafeBufferPointer<Float>, token: Int, temperature: Float) -> (Float, Float) {
-        var maximum = -Float.infinity
-        for v in logits { maximum = max(maximum, v / temperature) }
-        var total = 0.0
-        for v in logits { total += exp(Double(v / temperature - maximum)) }
-        let lse = maximum + Float(log(total))
-        return (logits[token] / temperature - lse, lse)
+        return scores
     }
 
     private func gatherRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
@@ -231,32 +269,41 @@ public final class TrainingPass {
         // logp = z[y]/T − logsumexp(z/T), z = cap·tanh(raw/cap) or raw
         //   ∂logp/∂z = (onehot(y) − softmax(z/T)) / T;  ∂z/∂raw = 1 − tanh²(raw/cap)
         var dHidden = Tensor(zeros: [total, s.hiddenSize])
-        let all = scoredRows
         let vocabulary = s.vocabularySize
         let head = model.denseOutputHead
-        for start in stride(from: 0, to: all.count, by: Self.chunkRows) {
-            let chunk = Array(all[start..<min(start + Self.chunkRows, all.count)])
+        for (c, chunk) in scoredChunks.enumerated() {
             let rows = chunk.map { offsets[$0.sequence] + scoredPositions[$0.sequence][$0.index] }
-            var logits = head.multiply(batch: gatherRows(finalHidden, rows))
-            logits.withUnsafeMutableBufferPointer { z in
-                for (r, row) in chunk.enumerated() {
-                    let g = logprobGradients[row.sequence][row.index], lse = logSumExps[row.sequence][row.index]
-                    let target = sequences[row.sequence][scoredPositions[row.sequence][row.index] + 1]
-                    for j in 0..<vocabulary {
-                        let index = r * vocabulary + j
-                        var capped = z[index], squash: Float = 1
-                        if let cap = spec.finalLogitSoftcap {
-                            let tanhValue = tanhf(z[index] / cap)
-                            capped = cap * tanhValue
-                            squash = 1 - tanhValue * tanhValue
+            let kept = keptProbabilities.removeValue(forKey: c)
+            var values = kept ?? chunkLogits(chunk)
+            let g = chunk.map { logprobGradients[$0.sequence][$0.index] }
+            let lse = chunk.map { logSumExps[$0.sequence][$0.index] }
+            let targets = chunk.map { sequences[$0.sequence][scoredPositions[$0.sequence][$0.index] + 1] }
+            let cap = spec.finalLogitSoftcap, temperature = temperature
+            values.withUnsafeMutableBufferPointer { z in
+                nonisolated(unsafe) let z = z.baseAddress!
+                parallelFor(chunk.count, minimumChunk: 1) { range in
+                    for r in range {
+                        let row = z + r * vocabulary, scale = g[r] / temperature
+                        if kept != nil {
+                            // row holds softmax(z/T): ∂L/∂z = g·(onehot − p)/T
+                            for j in 0..<vocabulary { row[j] *= -scale }
+                            row[targets[r]] += scale
+                        } else {
+                            for j in 0..<vocabulary {
+                                var capped = row[j], squash: Float = 1
+                                if let cap {
+                                    let tanhValue = tanhf(row[j] / cap)
+                                    capped = cap * tanhValue
+                                    squash = 1 - tanhValue * tanhValue
+                                }
+                                let onehot: Float = j == targets[r] ? 1 : 0
+                                row[j] = scale * (onehot - expf(capped / temperature - lse[r])) * squash
+                            }
                         }
-                        let probability = expf(capped / temperature - lse)
-                        let onehot: Float = j == target ? 1 : 0
-                        z[index] = g * (onehot - probability) / temperature * squash
                     }
                 }
             }
-            let dRows = head.multiplyTransposed(batch: logits)
+            let dRows = head.multiplyTransposed(batch: values)
             dHidden.withMutableBaseAddress { dp in
                 dRows.withBaseAddress { sp in
                     for (r, row) in rows.enumerated() {
