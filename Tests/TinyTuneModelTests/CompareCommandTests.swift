@@ -144,7 +144,7 @@ import TinyTunePlugins
         #expect(loaded.training.seed == 3 && loaded.adapter?.type == "tinylora")
 
         for file in ["results.csv", "results.json", "accuracy_vs_bytes.svg", "runs/tiny-u1-sft-seed3/adapter/adapter_config.json",
-                     "runs/tiny-u1-sft-seed3/metrics.jsonl", "runs/tiny-u1-sft-seed3/curves.svg"] {
+                     "runs/tiny-u1-sft-seed3/metrics.jsonl", "runs/tiny-u1-sft-seed3/metrics.svg"] {
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(file).path), "missing \(file)")
         }
         let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)

@@ -379,13 +379,7 @@ struct CompareRunner {
                     log("warning: accuracy before training differs between runs (\(before) vs \(result.accuracyBefore)): the base model or eval set changed")
                 }
                 before = before ?? result.accuracyBefore
-                if config.output.plot {
-                    let metrics = folder.appendingPathComponent("metrics.jsonl").path
-                    if let curves = try? TrainingCurves(contentsOf: metrics) {
-                        try curves.plot(title: "\(variant.name) seed \(seed)").render()
-                            .write(to: folder.appendingPathComponent("curves.svg"), atomically: true, encoding: .utf8)
-                    }
-                }
+                // `train` itself draws each run's metrics.svg (output.plot).
                 let row = ComparisonReport.Row(
                     variant: variant.name, family: plan.family, objective: config.objective?.type ?? "?", seed: seed,
                     trainableParameters: plan.trainableParameters, bytesF32: plan.bytesFloat32, steps: result.steps,
