@@ -399,7 +399,9 @@ struct TrainRunner {
         if config.output.plot {
             let url = outputURL.appendingPathComponent("metrics.svg")
             let curves = try TrainingCurves(contentsOf: metricsURL.path)
-            let svg = curves.plot(title: URL(fileURLWithPath: configPath).deletingPathExtension().lastPathComponent).render()
+            // The config's name, or the run folder's for compare's runs/<variant>-seed<s>/config.json.
+            let name = URL(fileURLWithPath: configPath).deletingPathExtension().lastPathComponent
+            let svg = curves.plot(title: name == "config" ? outputURL.lastPathComponent : name).render()
             do {
                 try svg.write(to: url, atomically: true, encoding: .utf8)
             } catch {
