@@ -11,7 +11,8 @@ bin=.build/release/tinytune
 # 4 prompts × 8 completions on 2-shot "which is larger" problems (the base model often copies the last example's
 # answer: the weakness the quickstart trains away). Held-out accuracy on 200 problems is printed before and after;
 # the adapter goes to runs/quickstart/adapter and the per-step metrics to runs/quickstart/metrics.jsonl.
-# About 13 minutes on 2 cores (≈21 s per step, ≈1 min per evaluation); measured: accuracy 0.445 → 0.630.
+# About 13 minutes on 2 cores (≈21 s per step, ≈1 min per evaluation); measured with the final build: 0.445 → 0.475
+# (not significant; an earlier build gave 0.630 on the same seed: see README).
 "$bin" validate Examples/quickstart.json --check-files
 "$bin" plan Examples/quickstart.json
 "$bin" train Examples/quickstart.json --output runs/quickstart
