@@ -5,6 +5,12 @@ import Foundation
 /// and the backward turns ∂loss/∂log p into gradients of the attached adapter's parameters only. Frozen weights
 /// get no gradient storage: each linear layer passes ∂L/∂x back through W (and the adapter through its own path).
 ///
+/// Sequences that share their tokens before the first scored position (a GRPO group: one prompt, several sampled
+/// completions) share one copy of those rows: the prompt runs once, each completion attends to its keys and values,
+/// and the backward sums the completions' gradients into it. Attention is the only place rows of different
+/// sequences meet, so the result equals running each sequence whole (`sharePrefixes: false`), at a fraction of the
+/// cost when completions are short (vLLM's prefix caching and TRL's shared-prompt scoring follow the same idea).
+///
 /// Memory grows with the tokens of the pass (activations of every layer, attention probabilities per head, and up to
 /// `keptProbabilityBytes` of head softmax kept so the backward skips recomputing the head), so the trainer splits
 /// batches into micro-batches and accumulates gradients in the adapter's `Parameter`s.
@@ -25,21 +31,35 @@ public final class TrainingPass {
     private struct LayerRecord {
         var input: Tensor, h: Tensor
         var qRaw: Tensor, kRaw: Tensor, q: Tensor, k: Tensor, v: Tensor
-        var probabilities: [[Float]]  // per sequence: heads × n × n
+        var probabilities: [[Float]]  // per segment: heads × rows × keys
         var attention: Tensor, attended: Tensor
         var middle: Tensor, h2: Tensor
         var gate: Tensor, up: Tensor, activated: Tensor, mlp: Tensor
+    }
+
+    /// A run of consecutive rows of the batch: a whole sequence, a shared prefix, or a continuation whose queries
+    /// also see its prefix's keys (`prefix` is that segment's index; prefixes have none).
+    private struct Segment {
+        var start: Int, count: Int, firstPosition: Int, prefix: Int?
     }
 
     private var records: [LayerRecord] = []
     private var finalInput = Tensor(zeros: [0])
     private var finalHidden = Tensor(zeros: [0])
     private var logSumExps: [[Float]] = []
-    private let counts: [Int]
-    private let offsets: [Int]
+    private var segments: [Segment] = []
+    /// Token and position of every row.
+    private var rowTokens: [Int] = []
+    private var rowPositions: [Int] = []
+    /// Row of sequence i's position t: `sequenceRowBase[i] + t`.
+    private var sequenceRowBase: [Int] = []
+    private var totalRows: Int { rowTokens.count }
+    /// Rows the pass computes: the sequences' total length less what shared prefixes saved.
+    public var rowCount: Int { totalRows }
 
     public init(model: DecoderModel, sequences: [[Int]], scoredPositions: [[Int]], adapter: (any AttachedAdapter)?,
-                temperature: Float = 1, keptProbabilityBytes: Int = TrainingPass.defaultKeptProbabilityBytes) throws
+                temperature: Float = 1, keptProbabilityBytes: Int = TrainingPass.defaultKeptProbabilityBytes,
+                sharePrefixes: Bool = true) throws
     {
         precondition(sequences.count == scoredPositions.count, "one list of scored positions per sequence")
         self.model = model
@@ -48,8 +68,6 @@ public final class TrainingPass {
         self.scoredPositions = scoredPositions
         self.temperature = temperature
         self.keptProbabilityBytes = keptProbabilityBytes
-        counts = sequences.map(\.count)
-        offsets = counts.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
         let vocabulary = model.spec.shape.vocabularySize
         for (i, sequence) in sequences.enumerated() {
             for token in sequence where token < 0 || token >= vocabulary {
@@ -59,7 +77,44 @@ public final class TrainingPass {
                 throw TinyTuneError.unsupported("scored position \(t) has no next token in a sequence of \(sequence.count)")
             }
         }
+        layOutRows(sharePrefixes: sharePrefixes)
         try runForward()
+    }
+
+    /// Groups sequences by their tokens before the first scored position; a group of two or more gets one prefix
+    /// segment followed by a continuation per sequence (from its first scored position on), the rest run whole.
+    private func layOutRows(sharePrefixes: Bool) {
+        var groups: [[Int]: [Int]] = [:]
+        var order: [[Int]] = []
+        if sharePrefixes {
+            for (i, sequence) in sequences.enumerated() {
+                guard let first = scoredPositions[i].min(), first > 0 else { continue }
+                let key = Array(sequence[..<first])
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(i)
+            }
+        }
+        sequenceRowBase = [Int](repeating: 0, count: sequences.count)
+        var shared = Set<Int>()
+        func append(_ tokens: ArraySlice<Int>, firstPosition: Int, prefix: Int?) {
+            segments.append(Segment(start: rowTokens.count, count: tokens.count, firstPosition: firstPosition, prefix: prefix))
+            rowTokens += tokens
+            rowPositions += firstPosition..<(firstPosition + tokens.count)
+        }
+        for key in order {
+            guard let members = groups[key], members.count > 1 else { continue }
+            let prefix = segments.count
+            append(key[...], firstPosition: 0, prefix: nil)
+            for i in members {
+                sequenceRowBase[i] = rowTokens.count - key.count
+                append(sequences[i][key.count...], firstPosition: key.count, prefix: prefix)
+                shared.insert(i)
+            }
+        }
+        for (i, sequence) in sequences.enumerated() where !shared.contains(i) {
+            sequenceRowBase[i] = rowTokens.count
+            append(sequence[...], firstPosition: 0, prefix: nil)
+        }
     }
 
     private var spec: DecoderSpec { model.spec }
@@ -71,8 +126,6 @@ public final class TrainingPass {
     private func normBackward(_ x: Tensor, _ weight: Tensor, _ dy: Tensor) -> Tensor {
         Gradients.rmsNorm(x: x, weight: weight, eps: spec.rmsNormEpsilon, addsOne: spec.normAddsOne, dy: dy)
     }
-
-    private var positions: [Int] { counts.flatMap { 0..<$0 } }
 
     /// RoPE on the query and key rows of a layer; negated positions rotate back (the backward).
     private func rotate(_ q: inout Tensor, _ k: inout Tensor, layer: Int, positions: [Int]) {
@@ -92,10 +145,10 @@ public final class TrainingPass {
 
     private func runForward() throws {
         let s = spec.shape
-        let total = offsets[offsets.count - 1]
+        let total = totalRows
         var x = Tensor(zeros: [total, s.hiddenSize])
         x.withMutableBaseAddress { xp in
-            for (r, token) in sequences.flatMap({ $0 }).enumerated() { model.weights.embedding.row(token, into: xp + r * s.hiddenSize) }
+            for (r, token) in rowTokens.enumerated() { model.weights.embedding.row(token, into: xp + r * s.hiddenSize) }
         }
         if let scale = spec.embeddingScale { Kernels.scale(&x, by: scale) }
         let hook: (any LinearHook)? = adapter
@@ -107,11 +160,11 @@ public final class TrainingPass {
                 q = norm(qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn).reshaped(qRaw.shape)
                 k = norm(kRaw.reshaped([total * s.keyValueHeads, s.headDim]), kn).reshaped(kRaw.shape)
             }
-            rotate(&q, &k, layer: l, positions: positions)
+            rotate(&q, &k, layer: l, positions: rowPositions)
             var attention = Tensor(zeros: [total, s.attentionHeads * s.headDim])
             var probabilities: [[Float]] = []
-            for i in sequences.indices {
-                probabilities.append(attendForward(q: q, k: k, v: v, sequence: i, layer: l, into: &attention))
+            for i in segments.indices {
+                probabilities.append(attendForward(q: q, k: k, v: v, segment: i, layer: l, into: &attention))
             }
             var attended = layer.o(attention, hook: hook)
             let attendedRaw = attended
@@ -180,7 +233,7 @@ public final class TrainingPass {
 
     /// Logits (after soft-capping) of a chunk's rows through the f32 head: rows × vocabulary.
     private func chunkLogits(_ chunk: [(sequence: Int, index: Int)]) -> Tensor {
-        let hidden = gatherRows(finalHidden, chunk.map { offsets[$0.sequence] + scoredPositions[$0.sequence][$0.index] })
+        let hidden = gatherRows(finalHidden, chunk.map { sequenceRowBase[$0.sequence] + scoredPositions[$0.sequence][$0.index] })
         var logits = model.denseOutputHead.multiply(batch: hidden)
         if let cap = spec.finalLogitSoftcap {
             logits.withUnsafeMutableBufferPointer { b in for j in b.indices { b[j] = cap * tanhf(b[j] / cap) } }
@@ -227,32 +280,50 @@ public final class TrainingPass {
         return out
     }
 
-    /// Causal (windowed) attention of one whole sequence; returns its probabilities (heads × n × n).
-    private func attendForward(q: Tensor, k: Tensor, v: Tensor, sequence i: Int, layer: Int, into out: inout Tensor) -> [Float] {
-        let s = spec.shape, d = s.headDim, n = counts[i], row = offsets[i]
+    /// The key rows a segment's queries see, as contiguous blocks (its prefix's rows, then its own), with the
+    /// column each block starts at in the segment's heads × rows × keys probabilities.
+    private func keyBlocks(_ segment: Segment) -> [(start: Int, count: Int, column: Int)] {
+        var blocks: [(start: Int, count: Int, column: Int)] = []
+        if let p = segment.prefix { blocks.append((segments[p].start, segments[p].count, 0)) }
+        blocks.append((segment.start, segment.count, blocks.first?.count ?? 0))
+        return blocks
+    }
+
+    /// Causal (windowed) attention of one segment's queries over its keys; returns the probabilities
+    /// (heads × rows × keys). A key at position j is seen from position t when j ≤ t and t − j < window.
+    private func attendForward(q: Tensor, k: Tensor, v: Tensor, segment i: Int, layer: Int, into out: inout Tensor) -> [Float] {
+        let s = spec.shape, d = s.headDim, segment = segments[i], n = segment.count, row = segment.start
+        let blocks = keyBlocks(segment), keys = blocks.reduce(0) { $0 + $1.count }
         let qw = s.attentionHeads * d, kw = s.keyValueHeads * d, group = s.attentionHeads / s.keyValueHeads
         let window = spec.layers[layer].slidingWindow
-        var probabilities = [Float](repeating: 0, count: s.attentionHeads * n * n)
+        var probabilities = [Float](repeating: 0, count: s.attentionHeads * n * keys)
         guard n > 0 else { return probabilities }
         q.withBaseAddress { qp in k.withBaseAddress { kp in v.withBaseAddress { vp in out.withMutableBaseAddress { op in
             probabilities.withUnsafeMutableBufferPointer { pb in
                 for h in 0..<s.attentionHeads {
-                    let g = h / group, p = pb.baseAddress! + h * n * n
-                    gemm(m: n, n: n, k: d, a: qp + row * qw + h * d, lda: qw, transA: .none,
-                         b: kp + row * kw + g * d, ldb: kw, transB: .transposed, c: p, ldc: n,
-                         alpha: spec.attentionScale, beta: 0)
-                    for t in 0..<n {
-                        let first = window.map { max(0, t - $0 + 1) } ?? 0
-                        let r = p + t * n
-                        var maximum = -Float.infinity
-                        for j in first...t { maximum = max(maximum, r[j]) }
-                        var sum = 0.0
-                        for j in first...t { r[j] = expf(r[j] - maximum); sum += Double(r[j]) }
-                        let inverse = Float(1 / sum)
-                        for j in 0..<n { r[j] = (j >= first && j <= t) ? r[j] * inverse : 0 }
+                    let g = h / group, p = pb.baseAddress! + h * n * keys
+                    for b in blocks {
+                        gemm(m: n, n: b.count, k: d, a: qp + row * qw + h * d, lda: qw, transA: .none,
+                             b: kp + b.start * kw + g * d, ldb: kw, transB: .transposed, c: p + b.column, ldc: keys,
+                             alpha: spec.attentionScale, beta: 0)
                     }
-                    gemm(m: n, n: d, k: n, a: p, lda: n, transA: .none, b: vp + row * kw + g * d, ldb: kw,
-                         transB: .none, c: op + row * qw + h * d, ldc: qw, alpha: 1, beta: 0)
+                    for t in 0..<n {
+                        // The key columns hold positions 0..<keys in order (a prefix starts at 0 and its
+                        // continuations where it ends), so the visible keys are one range.
+                        let position = segment.firstPosition + t, r = p + t * keys
+                        let first = window.map { max(0, position - $0 + 1) } ?? 0
+                        var maximum = -Float.infinity
+                        for j in first...position { maximum = max(maximum, r[j]) }
+                        var sum = 0.0
+                        for j in first...position { r[j] = expf(r[j] - maximum); sum += Double(r[j]) }
+                        let inverse = Float(1 / sum)
+                        for j in 0..<keys { r[j] = (j >= first && j <= position) ? r[j] * inverse : 0 }
+                    }
+                    for (index, b) in blocks.enumerated() {
+                        gemm(m: n, n: d, k: b.count, a: p + b.column, lda: keys, transA: .none,
+                             b: vp + b.start * kw + g * d, ldb: kw, transB: .none, c: op + row * qw + h * d, ldc: qw,
+                             alpha: 1, beta: index == 0 ? 0 : 1)
+                    }
                 }
             }
         } } } }
@@ -265,14 +336,14 @@ public final class TrainingPass {
     /// adapter's parameter gradients accumulate. Call once per pass.
     public func backward(logprobGradients: [[Float]]) throws {
         let s = spec.shape
-        let total = offsets[offsets.count - 1]
+        let total = totalRows
         // logp = z[y]/T − logsumexp(z/T), z = cap·tanh(raw/cap) or raw
         //   ∂logp/∂z = (onehot(y) − softmax(z/T)) / T;  ∂z/∂raw = 1 − tanh²(raw/cap)
         var dHidden = Tensor(zeros: [total, s.hiddenSize])
         let vocabulary = s.vocabularySize
         let head = model.denseOutputHead
         for (c, chunk) in scoredChunks.enumerated() {
-            let rows = chunk.map { offsets[$0.sequence] + scoredPositions[$0.sequence][$0.index] }
+            let rows = chunk.map { sequenceRowBase[$0.sequence] + scoredPositions[$0.sequence][$0.index] }
             let kept = keptProbabilities.removeValue(forKey: c)
             var values = kept ?? chunkLogits(chunk)
             let g = chunk.map { logprobGradients[$0.sequence][$0.index] }
@@ -329,7 +400,7 @@ public final class TrainingPass {
 
     private func layerBackward(_ l: Int, _ dOut: Tensor) -> Tensor {
         let s = spec.shape, record = records[l], layer = model.weights.layers[l]
-        let total = offsets[offsets.count - 1]
+        let total = totalRows
         // MLP block — forward: out = middle + post(down(act(gate(h2)) ∘ up(h2))), h2 = norm(middle)
         var dMLP = dOut
         if spec.sandwichNorms, let post = layer.mlpOutputNorm { dMLP = normBackward(record.mlp, post, dOut) }
@@ -348,11 +419,11 @@ public final class TrainingPass {
         if spec.sandwichNorms, let post = layer.attentionOutputNorm { dAttended = normBackward(record.attended, post, dMiddle) }
         let dAttention = linearBackward(layer.o, input: record.attention, dy: dAttended)
         var dQ = Tensor(zeros: record.q.shape), dK = Tensor(zeros: record.k.shape), dV = Tensor(zeros: record.v.shape)
-        for i in sequences.indices {
-            attentionBackward(record: record, sequence: i, dOut: dAttention, dQ: &dQ, dK: &dK, dV: &dV)
+        for i in segments.indices {
+            attentionBackward(record: record, segment: i, dOut: dAttention, dQ: &dQ, dK: &dK, dV: &dV)
         }
         // Rotation is orthogonal: its backward rotates by the opposite angle.
-        rotate(&dQ, &dK, layer: l, positions: positions.map { -$0 })
+        rotate(&dQ, &dK, layer: l, positions: rowPositions.map { -$0 })
         if spec.queryKeyNorm, let qn = layer.queryNorm, let kn = layer.keyNorm {
             dQ = normBackward(record.qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn,
                               dQ.reshaped([total * s.attentionHeads, s.headDim])).reshaped(record.qRaw.shape)
@@ -369,36 +440,45 @@ public final class TrainingPass {
 
     /// forward, per head h (KV head g):  S = scale·Q_h·K_gᵀ,  P = softmax_masked(S),  O_h = P·V_g
     /// backward: dP = dO_h·V_gᵀ;  dV_g += Pᵀ·dO_h;  dS = P∘(dP − rowsum(dP∘P));  dQ_h = scale·dS·K_g;  dK_g += scale·dSᵀ·Q_h
-    private func attentionBackward(record: LayerRecord, sequence i: Int, dOut: Tensor,
+    /// K_g and V_g are the segment's key blocks (a shared prefix's rows, then its own), so a prefix's dK and dV
+    /// collect the sum over every continuation that sees it.
+    private func attentionBackward(record: LayerRecord, segment i: Int, dOut: Tensor,
                                    dQ: inout Tensor, dK: inout Tensor, dV: inout Tensor)
     {
-        let s = spec.shape, d = s.headDim, n = counts[i], row = offsets[i]
+        let s = spec.shape, d = s.headDim, segment = segments[i], n = segment.count, row = segment.start
         guard n > 0 else { return }
+        let blocks = keyBlocks(segment), keys = blocks.reduce(0) { $0 + $1.count }
         let qw = s.attentionHeads * d, kw = s.keyValueHeads * d, group = s.attentionHeads / s.keyValueHeads
         let scale = spec.attentionScale
-        var dP = [Float](repeating: 0, count: n * n)
+        var dP = [Float](repeating: 0, count: n * keys)
         record.probabilities[i].withUnsafeBufferPointer { pb in
             record.q.withBaseAddress { qp in record.k.withBaseAddress { kp in record.v.withBaseAddress { vp in
                 dOut.withBaseAddress { dop in dQ.withMutableBaseAddress { dqp in dK.withMutableBaseAddress { dkp in
                     dV.withMutableBaseAddress { dvp in dP.withUnsafeMutableBufferPointer { dpb in
                         let dPp = dpb.baseAddress!
                         for h in 0..<s.attentionHeads {
-                            let g = h / group, p = pb.baseAddress! + h * n * n
+                            let g = h / group, p = pb.baseAddress! + h * n * keys
                             let dO = dop + row * qw + h * d
-                            gemm(m: n, n: n, k: d, a: dO, lda: qw, transA: .none, b: vp + row * kw + g * d, ldb: kw,
-                                 transB: .transposed, c: dPp, ldc: n, alpha: 1, beta: 0)
-                            gemm(m: n, n: d, k: n, a: p, lda: n, transA: .transposed, b: dO, ldb: qw, transB: .none,
-                                 c: dvp + row * kw + g * d, ldc: kw, alpha: 1, beta: 1)
-                            for t in 0..<n {
-                                let pr = p + t * n, dr = dPp + t * n
-                                var dot: Float = 0
-                                for j in 0..<n { dot += dr[j] * pr[j] }
-                                for j in 0..<n { dr[j] = pr[j] * (dr[j] - dot) }
+                            for b in blocks {
+                                gemm(m: n, n: b.count, k: d, a: dO, lda: qw, transA: .none, b: vp + b.start * kw + g * d,
+                                     ldb: kw, transB: .transposed, c: dPp + b.column, ldc: keys, alpha: 1, beta: 0)
+                                gemm(m: b.count, n: d, k: n, a: p + b.column, lda: keys, transA: .transposed, b: dO,
+                                     ldb: qw, transB: .none, c: dvp + b.start * kw + g * d, ldc: kw, alpha: 1, beta: 1)
                             }
-                            gemm(m: n, n: d, k: n, a: dPp, lda: n, transA: .none, b: kp + row * kw + g * d, ldb: kw,
-                                 transB: .none, c: dqp + row * qw + h * d, ldc: qw, alpha: scale, beta: 1)
-                            gemm(m: n, n: d, k: n, a: dPp, lda: n, transA: .transposed, b: qp + row * qw + h * d, ldb: qw,
-                                 transB: .none, c: dkp + row * kw + g * d, ldc: kw, alpha: scale, beta: 1)
+                            for t in 0..<n {
+                                let pr = p + t * keys, dr = dPp + t * keys
+                                var dot: Float = 0
+                                for j in 0..<keys { dot += dr[j] * pr[j] }
+                                for j in 0..<keys { dr[j] = pr[j] * (dr[j] - dot) }
+                            }
+                            for b in blocks {
+                                gemm(m: n, n: d, k: b.count, a: dPp + b.column, lda: keys, transA: .none,
+                                     b: kp + b.start * kw + g * d, ldb: kw, transB: .none, c: dqp + row * qw + h * d,
+                                     ldc: qw, alpha: scale, beta: 1)
+                                gemm(m: b.count, n: d, k: n, a: dPp + b.column, lda: keys, transA: .transposed,
+                                     b: qp + row * qw + h * d, ldb: qw, transB: .none, c: dkp + b.start * kw + g * d,
+                                     ldc: kw, alpha: scale, beta: 1)
+                            }
                         }
                     } }
                 } } }
