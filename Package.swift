@@ -39,7 +39,7 @@ let package = Package(
                 dependencies: ["TinyTune", "TinyTuneLoaders", "TinyTunePlugins",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Sources/CLI/Commands"),
-        .executableTarget(name: "tinytune", dependencies: ["TinyTuneCLI"], path: "Sources/CLI/Main"),
+        .executableTarget(name: "tinytune", dependencies: ["TinyTuneCLI", "TinyTune"], path: "Sources/CLI/Main"),
 
         // A reward plugin defined outside TinyTune's sources, registered at start-up.
         .executableTarget(name: "custom-reward-example", dependencies: ["TinyTuneCLI", "TinyTune", "TinyTunePlugins"],

@@ -184,3 +184,14 @@ void tt_q8_0_rows_dot(const uint8_t *w, int64_t r0, int64_t r1, int64_t cols, co
 #endif
     q8_0_scalar(w, r0, r1, cols, x, ldx, n, y, ldy);
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+int tt_reuse_freed_memory(void) {
+    int ok = mallopt(M_MMAP_MAX, 0);
+    ok &= mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
+    return ok ? 1 : 0;
+}
+#else
+int tt_reuse_freed_memory(void) { return 0; }
+#endif

@@ -19,4 +19,8 @@ void tt_q8_0_rows_dot(const uint8_t *w, int64_t rowStart, int64_t rowEnd, int64_
 /// 1 when the AVX2 + FMA + F16C paths run, else 0 (scalar).
 int tt_kernels_vectorized(void);
 
+/// glibc: serve every malloc from the heap (no per-block mmap) and never trim it, so large buffers freed and
+/// allocated again each training step reuse resident pages. Returns 1 when applied, 0 elsewhere.
+int tt_reuse_freed_memory(void);
+
 #endif

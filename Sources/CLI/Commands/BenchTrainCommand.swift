@@ -22,6 +22,8 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Timed passes after one warm-up; the best is reported.") var repeats = 2
     @Option(help: "SVD cache folder for the cold/warm init timing (default: a fresh temporary folder, removed after).")
     var svdCache: String?
+    @Flag(help: "Also print where a pass spends its time: weight products, adapter, attention, head, the rest.")
+    var phases = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -59,15 +61,22 @@ struct TrainBench: ParsableCommand {
 
             var best = (total: Double.infinity, forward: 0.0, backward: 0.0)
             var loss = 0.0
-            for _ in 0...repeats {  // the first pass warms up
+            // Phases are summed over the timed passes (not the warm-up) and printed per pass.
+            let forwardTimer = PhaseTimer(), backwardTimer = PhaseTimer()
+            var timedForward = 0.0, timedBackward = 0.0
+            for pass in 0...repeats {  // the first pass warms up
                 for p in adapter.parameters { p.zeroGradient() }
+                if phases, pass > 0 { PhaseTimer.active = forwardTimer }
                 start = DispatchTime.now().uptimeNanoseconds
-                let pass = try TrainingPass(model: decoder, sequences: batch, scoredPositions: scored, adapter: adapter)
+                let trainingPass = try TrainingPass(model: decoder, sequences: batch, scoredPositions: scored, adapter: adapter)
                 let forward = seconds(since: start)
-                try pass.backward(logprobGradients: gradients)
+                if phases, pass > 0 { PhaseTimer.active = backwardTimer }
+                try trainingPass.backward(logprobGradients: gradients)
+                PhaseTimer.active = nil
                 let total = seconds(since: start)
+                if pass > 0 { timedForward += forward; timedBackward += total - forward }
                 if total < best.total { best = (total, forward, total - forward) }
-                loss = -pass.logprobs.joined().reduce(0.0) { $0 + Double($1) } / Double(count)
+                loss = -trainingPass.logprobs.joined().reduce(0.0) { $0 + Double($1) } / Double(count)
             }
             let gradientNorm = adapter.parameters.reduce(0.0) { sum, p in
                 sum + p.gradient.array.reduce(0.0) { $0 + Double($1) * Double($1) }
@@ -93,6 +102,15 @@ struct TrainBench: ParsableCommand {
                              load, adapter.modules.count, trainable, initCold, initWarm, tokens, best.total, best.forward,
                              rate, loss, gradientNorm, ComputeThreads.count, peak / 1e9)
                       + " · load average " + loadAverage().map { String(format: "%.2f", $0) }.joined(separator: " "))
+            }
+            if phases {
+                for (label, timer, measured) in [("forward", forwardTimer, timedForward), ("backward", backwardTimer, timedBackward)] {
+                    let perPass = { (seconds: Double) in seconds / Double(repeats) }
+                    let timed = timer.order.reduce(0.0) { $0 + timer.seconds[$1, default: 0] }
+                    let parts = timer.order.map { String(format: "%@ %.3f s", $0, perPass(timer.seconds[$0, default: 0])) }
+                        + [String(format: "rest %.3f s", perPass(measured - timed))]
+                    print(String(format: "%@ per pass %.3f s: ", label, perPass(measured)) + parts.joined(separator: " · "))
+                }
             }
         }
     }

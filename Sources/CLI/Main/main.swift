@@ -1,3 +1,5 @@
+import TinyTune
 import TinyTuneCLI
 
+ProcessMemory.reuseFreedMemory()
 TinyTuneCommand.main()

@@ -13,7 +13,7 @@ public struct Linear: Sendable {
 
     /// y = x·Wᵀ + b, then the hook's contribution: the one place an adapter changes a layer's output.
     func callAsFunction(_ x: Tensor, hook: (any LinearHook)?) -> Tensor {
-        var y = weight.multiply(batch: x)
+        var y = PhaseTimer.time("weight products") { weight.multiply(batch: x) }
         if let bias {
             let out = weight.rows
             y.withMutableBaseAddress { yp in
@@ -22,7 +22,7 @@ public struct Linear: Sendable {
                 }
             }
         }
-        hook?.adjust(module: name, input: x, output: &y)
+        if let hook { PhaseTimer.time("adapter") { hook.adjust(module: name, input: x, output: &y) } }
         return y
     }
 }

@@ -160,11 +160,13 @@ public final class TrainingPass {
                 q = norm(qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn).reshaped(qRaw.shape)
                 k = norm(kRaw.reshaped([total * s.keyValueHeads, s.headDim]), kn).reshaped(kRaw.shape)
             }
-            rotate(&q, &k, layer: l, positions: rowPositions)
             var attention = Tensor(zeros: [total, s.attentionHeads * s.headDim])
             var probabilities: [[Float]] = []
-            for i in segments.indices {
-                probabilities.append(attendForward(q: q, k: k, v: v, segment: i, layer: l, into: &attention))
+            PhaseTimer.time("attention") {
+                rotate(&q, &k, layer: l, positions: rowPositions)
+                for i in segments.indices {
+                    probabilities.append(attendForward(q: q, k: k, v: v, segment: i, layer: l, into: &attention))
+                }
             }
             var attended = layer.o(attention, hook: hook)
             let attendedRaw = attended
@@ -195,9 +197,11 @@ public final class TrainingPass {
         for (c, chunk) in scoredChunks.enumerated() {
             var values = chunkLogits(chunk)
             let targets = chunk.map { sequences[$0.sequence][scoredPositions[$0.sequence][$0.index] + 1] }
-            let scores = values.withUnsafeMutableBufferPointer {
-                Self.softmaxScoring($0.baseAddress!, rows: chunk.count, vocabulary: vocabulary, targets: targets,
-                                    temperature: temperature)
+            let scores = PhaseTimer.time("head softmax") {
+                values.withUnsafeMutableBufferPointer {
+                    Self.softmaxScoring($0.baseAddress!, rows: chunk.count, vocabulary: vocabulary, targets: targets,
+                                        temperature: temperature)
+                }
             }
             for (r, row) in chunk.enumerated() {
                 logprobs[row.sequence][row.index] = scores[r].logp
@@ -234,7 +238,7 @@ public final class TrainingPass {
     /// Logits (after soft-capping) of a chunk's rows through the f32 head: rows × vocabulary.
     private func chunkLogits(_ chunk: [(sequence: Int, index: Int)]) -> Tensor {
         let hidden = gatherRows(finalHidden, chunk.map { sequenceRowBase[$0.sequence] + scoredPositions[$0.sequence][$0.index] })
-        var logits = model.denseOutputHead.multiply(batch: hidden)
+        var logits = PhaseTimer.time("head product") { model.denseOutputHead.multiply(batch: hidden) }
         if let cap = spec.finalLogitSoftcap {
             logits.withUnsafeMutableBufferPointer { b in for j in b.indices { b[j] = cap * tanhf(b[j] / cap) } }
         }
@@ -350,7 +354,7 @@ public final class TrainingPass {
             let lse = chunk.map { logSumExps[$0.sequence][$0.index] }
             let targets = chunk.map { sequences[$0.sequence][scoredPositions[$0.sequence][$0.index] + 1] }
             let cap = spec.finalLogitSoftcap, temperature = temperature
-            values.withUnsafeMutableBufferPointer { z in
+            PhaseTimer.time("head softmax") { values.withUnsafeMutableBufferPointer { z in
                 nonisolated(unsafe) let z = z.baseAddress!
                 parallelFor(chunk.count, minimumChunk: 1) { range in
                     for r in range {
@@ -373,8 +377,8 @@ public final class TrainingPass {
                         }
                     }
                 }
-            }
-            let dRows = head.multiplyTransposed(batch: values)
+            } }
+            let dRows = PhaseTimer.time("head product") { head.multiplyTransposed(batch: values) }
             dHidden.withMutableBaseAddress { dp in
                 dRows.withBaseAddress { sp in
                     for (r, row) in rows.enumerated() {
@@ -391,9 +395,11 @@ public final class TrainingPass {
 
     /// ∂L/∂x through a linear layer: dy·W, plus the adapter's own path when it wraps this layer.
     private func linearBackward(_ linear: Linear, input: Tensor, dy: Tensor) -> Tensor {
-        var dx = linear.weight.multiplyTransposed(batch: dy)
-        if let extra = adapter?.backward(module: linear.name, input: input, outputGradient: dy) {
-            Kernels.addInPlace(&dx, extra)
+        var dx = PhaseTimer.time("weight products") { linear.weight.multiplyTransposed(batch: dy) }
+        if let adapter {
+            _ = PhaseTimer.time("adapter") {
+                adapter.backward(module: linear.name, input: input, outputGradient: dy, addingInputGradientTo: &dx)
+            }
         }
         return dx
     }
@@ -405,10 +411,8 @@ public final class TrainingPass {
         var dMLP = dOut
         if spec.sandwichNorms, let post = layer.mlpOutputNorm { dMLP = normBackward(record.mlp, post, dOut) }
         let dActivated = linearBackward(layer.down, input: record.activated, dy: dMLP)
-        let derivative = Gradients.activationDerivative(record.gate, spec.activation)
-        let activation = spec.activation == .silu ? Kernels.silu(record.gate) : Kernels.gelu(record.gate)
-        let dGate = Kernels.multiply(Kernels.multiply(dActivated, record.up), derivative)
-        let dUp = Kernels.multiply(dActivated, activation)
+        let (dGate, dUp) = Gradients.gatedActivation(gate: record.gate, up: record.up, outputGradient: dActivated,
+                                                     spec.activation)
         var dH2 = linearBackward(layer.gate, input: record.h2, dy: dGate)
         Kernels.addInPlace(&dH2, linearBackward(layer.up, input: record.h2, dy: dUp))
         var dMiddle = dOut
@@ -419,11 +423,13 @@ public final class TrainingPass {
         if spec.sandwichNorms, let post = layer.attentionOutputNorm { dAttended = normBackward(record.attended, post, dMiddle) }
         let dAttention = linearBackward(layer.o, input: record.attention, dy: dAttended)
         var dQ = Tensor(zeros: record.q.shape), dK = Tensor(zeros: record.k.shape), dV = Tensor(zeros: record.v.shape)
-        for i in segments.indices {
-            attentionBackward(record: record, segment: i, dOut: dAttention, dQ: &dQ, dK: &dK, dV: &dV)
+        PhaseTimer.time("attention") {
+            for i in segments.indices {
+                attentionBackward(record: record, segment: i, dOut: dAttention, dQ: &dQ, dK: &dK, dV: &dV)
+            }
+            // Rotation is orthogonal: its backward rotates by the opposite angle.
+            rotate(&dQ, &dK, layer: l, positions: rowPositions.map { -$0 })
         }
-        // Rotation is orthogonal: its backward rotates by the opposite angle.
-        rotate(&dQ, &dK, layer: l, positions: rowPositions.map { -$0 })
         if spec.queryKeyNorm, let qn = layer.queryNorm, let kn = layer.keyNorm {
             dQ = normBackward(record.qRaw.reshaped([total * s.attentionHeads, s.headDim]), qn,
                               dQ.reshaped([total * s.attentionHeads, s.headDim])).reshaped(record.qRaw.shape)

@@ -22,7 +22,8 @@ public enum Transpose: Sendable {
 public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
                    alpha: Float = 1) -> Tensor {
     let (m, _, n) = productShape(a, b, transposeA: transposeA, transposeB: transposeB, caller: "matmul")
-    var c = Tensor(zeros: [m, n])
+    // β = 0: sgemm writes every element of C without reading it, so C need not be zeroed first.
+    var c = Tensor(uninitializedShape: [m, n])
     gemm(a, b, into: &c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: 0)
     return c
 }

@@ -42,10 +42,19 @@ public protocol AttachedAdapter: LinearHook, AnyObject {
     /// Given the input x (n, in) the module saw in forward and ∂L/∂y (n, out), adds ∂L/∂θ to the parameters'
     /// gradients and returns ∂L/∂x along the adapter's path (n, in); nil when the module is not wrapped.
     func backward(module: String, input: Tensor, outputGradient: Tensor) -> Tensor?
+    /// The same, with ∂L/∂x added into `inputGradient` (n, in) rather than returned (no (n, in) temporary);
+    /// false when the module is not wrapped. The default adds what `backward(module:input:outputGradient:)` returns.
+    func backward(module: String, input: Tensor, outputGradient: Tensor, addingInputGradientTo inputGradient: inout Tensor) -> Bool
     /// Called after the optimizer changed the parameters (bf16 storage rounds them here).
     func parametersDidChange()
 }
 
 extension AttachedAdapter {
     public func parametersDidChange() {}
+
+    public func backward(module: String, input: Tensor, outputGradient: Tensor, addingInputGradientTo inputGradient: inout Tensor) -> Bool {
+        guard let dx = backward(module: module, input: input, outputGradient: outputGradient) else { return false }
+        Kernels.addInPlace(&inputGradient, dx)
+        return true
+    }
 }

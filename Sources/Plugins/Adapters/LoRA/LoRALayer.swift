@@ -31,6 +31,18 @@ public final class LoRALayer: AdapterLayer, @unchecked Sendable {
         return matmul(dt, a.value)                                                     // (n, in)
     }
 
+    public func addDelta(_ x: Tensor, to output: inout Tensor) {
+        gemm(matmul(x, a.value, transposeB: true), b.value, into: &output, transposeB: true, alpha: scaling, beta: 1)
+    }
+
+    public func backward(input x: Tensor, outputGradient dy: Tensor, addingInputGradientTo inputGradient: inout Tensor) {
+        let t = matmul(x, a.value, transposeB: true)
+        gemm(dy, t, into: &b.gradient, transposeA: true, alpha: scaling, beta: 1)
+        let dt = matmul(dy, b.value, alpha: scaling)
+        gemm(dt, x, into: &a.gradient, transposeA: true, beta: 1)
+        gemm(dt, a.value, into: &inputGradient, beta: 1)
+    }
+
     public func deltaWeight() -> Tensor { matmul(b.value, a.value, alpha: scaling) }
 
     public func lowRankFactors() -> (a: Tensor, b: Tensor) {

@@ -20,10 +20,16 @@ public final class LoRAXSLayer: AdapterLayer, @unchecked Sendable {
 
     public func delta(_ x: Tensor) -> Tensor { factors.delta(x, r: r.value) }
 
+    public func addDelta(_ x: Tensor, to output: inout Tensor) { factors.addDelta(x, r: r.value, to: &output) }
+
     public func backward(input x: Tensor, outputGradient dy: Tensor) -> Tensor {
-        let (dR, dx) = factors.backward(x, dy, r: r.value)
-        Kernels.addInPlace(&r.gradient, dR)
+        var dx = Tensor(zeros: x.shape)
+        backward(input: x, outputGradient: dy, addingInputGradientTo: &dx)
         return dx
+    }
+
+    public func backward(input x: Tensor, outputGradient dy: Tensor, addingInputGradientTo inputGradient: inout Tensor) {
+        Kernels.addInPlace(&r.gradient, factors.backward(x, dy, r: r.value, addingInputGradientTo: &inputGradient))
     }
 
     public func deltaWeight() -> Tensor { factors.deltaWeight(r: r.value) }

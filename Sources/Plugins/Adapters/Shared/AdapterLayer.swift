@@ -16,6 +16,19 @@ public protocol AdapterLayer: AnyObject, Sendable {
     func deltaWeight() -> Tensor
     /// ΔW = b·a as a plain rank-r LoRA pair: a (r, in), b (out, r). Exports any family as a PEFT LoRA.
     func lowRankFactors() -> (a: Tensor, b: Tensor)
+    /// output += ΔW·x. Low-rank families add their last product straight into `output` (gemm with β = 1), so no
+    /// (n, out) temporary is made and added; the default adds `delta(x)`.
+    func addDelta(_ x: Tensor, to output: inout Tensor)
+    /// `backward(input:outputGradient:)` with ∂L/∂x added into `inputGradient` (n, in) instead of returned.
+    func backward(input x: Tensor, outputGradient dy: Tensor, addingInputGradientTo inputGradient: inout Tensor)
+}
+
+extension AdapterLayer {
+    public func addDelta(_ x: Tensor, to output: inout Tensor) { Kernels.addInPlace(&output, delta(x)) }
+
+    public func backward(input x: Tensor, outputGradient dy: Tensor, addingInputGradientTo inputGradient: inout Tensor) {
+        Kernels.addInPlace(&inputGradient, backward(input: x, outputGradient: dy))
+    }
 }
 
 /// An adapter attached to a model: a table from module name to its `AdapterLayer`, the trainable parameters
@@ -59,7 +72,19 @@ public final class AttachedAdapterLayers: AttachedAdapter, @unchecked Sendable {
     public func adjust(module: String, input: Tensor, output: inout Tensor) {
         guard let layer = layers[module] else { return }
         let x = training && dropout > 0 ? dropped(input, module: module) : input
-        Kernels.addInPlace(&output, layer.delta(x))
+        layer.addDelta(x, to: &output)
+    }
+
+    public func backward(module: String, input: Tensor, outputGradient: Tensor, addingInputGradientTo inputGradient: inout Tensor) -> Bool {
+        guard let layer = layers[module] else { return false }
+        guard training && dropout > 0, lock.withLock({ masks[module] }) != nil else {
+            layer.backward(input: input, outputGradient: outputGradient, addingInputGradientTo: &inputGradient)
+            return true
+        }
+        if let dx = backward(module: module, input: input, outputGradient: outputGradient) {
+            Kernels.addInPlace(&inputGradient, dx)
+        }
+        return true
     }
 
     public func backward(module: String, input: Tensor, outputGradient: Tensor) -> Tensor? {

@@ -17,13 +17,26 @@ struct ProjectedLowRank: Sendable {
         return matmul(w, b, transposeB: true)           // (n, out)
     }
 
+    /// output += ((x·Aᵀ)·Rᵀ)·Bᵀ, the last product accumulated in place.
+    func addDelta(_ x: Tensor, r: Tensor, to output: inout Tensor) {
+        let w = matmul(matmul(x, a, transposeB: true), r, transposeB: true)
+        gemm(w, b, into: &output, transposeB: true, beta: 1)
+    }
+
     /// Forward was t = x·Aᵀ, w = t·Rᵀ, y = w·Bᵀ, so dw = dy·B, dR = dwᵀ·t, dt = dw·R, dx = dt·A.
     func backward(_ x: Tensor, _ dy: Tensor, r: Tensor) -> (dR: Tensor, dx: Tensor) {
+        var dx = Tensor(zeros: x.shape)
+        return (backward(x, dy, r: r, addingInputGradientTo: &dx), dx)
+    }
+
+    /// The same with dx added into `inputGradient`; returns dR.
+    func backward(_ x: Tensor, _ dy: Tensor, r: Tensor, addingInputGradientTo inputGradient: inout Tensor) -> Tensor {
         let t = matmul(x, a, transposeB: true)          // (n, r)
         let dw = matmul(dy, b)                          // (n, r)
         let dR = matmul(dw, t, transposeA: true)        // (r, r)
         let dt = matmul(dw, r)                          // (n, r)
-        return (dR, matmul(dt, a))                      // (n, in)
+        gemm(dt, a, into: &inputGradient, beta: 1)      // (n, in)
+        return dR
     }
 
     /// B·R·A: (out, in).

@@ -40,13 +40,20 @@ public final class TinyLoRALayer: AdapterLayer, @unchecked Sendable {
 
     public func delta(_ x: Tensor) -> Tensor { factors.delta(x, r: r()) }
 
-    /// dvᵢ = Σ_jk dR_jk·Pᵢ_jk = (P_flat·vec(dR))ᵢ, added to the shared v's gradient (every module of the group adds).
+    public func addDelta(_ x: Tensor, to output: inout Tensor) { factors.addDelta(x, r: r(), to: &output) }
+
     public func backward(input x: Tensor, outputGradient dy: Tensor) -> Tensor {
-        let (dR, dx) = factors.backward(x, dy, r: r())
+        var dx = Tensor(zeros: x.shape)
+        backward(input: x, outputGradient: dy, addingInputGradientTo: &dx)
+        return dx
+    }
+
+    /// dvᵢ = Σ_jk dR_jk·Pᵢ_jk = (P_flat·vec(dR))ᵢ, added to the shared v's gradient (every module of the group adds).
+    public func backward(input x: Tensor, outputGradient dy: Tensor, addingInputGradientTo inputGradient: inout Tensor) {
+        let dR = factors.backward(x, dy, r: r(), addingInputGradientTo: &inputGradient)
         let k = factors.rank
         let dv = gemv(projections.reshaped([projections.shape[0], k * k]), dR.reshaped([k * k]))
         Kernels.addInPlace(&v.gradient, dv)
-        return dx
     }
 
     public func deltaWeight() -> Tensor { factors.deltaWeight(r: r()) }
