@@ -115,23 +115,32 @@ import TinyTunePlugins
         let config = try writeConfig(compare: """
             {"seeds": [3], "variants": [
               {"name": "tiny-u1-sft", "adapter": {"type": "tinylora", "r": 2, "u": 1, "weight_tying": 1.0}, "objective": "sft"},
-              {"name": "lora-r1-sft", "objective": "sft", "training": {"learning_rate": 0.001}}]}
+              {"name": "lora-r1-sft", "objective": "sft", "training": {"learning_rate": 0.001}},
+              {"name": "tiny-u1-uniform-sft", "adapter": {"type": "tinylora", "r": 2, "u": 1, "weight_tying": 1.0,
+               "init_weights": "uniform", "init_v_bound": 0.5}, "objective": "sft"}]}
             """, in: dir)
         let output = dir.appendingPathComponent("out")
         let planned = try CompareRunner(configPath: config, output: output.path) { _ in }.plannedRuns()
-        #expect(planned == ["tiny-u1-sft seed 3: tinylora, sft, 1 trainable parameters, 4 bytes f32 -> \(output.path)/runs/tiny-u1-sft-seed3",
-                            "lora-r1-sft seed 3: lora, sft, 29952 trainable parameters, 119808 bytes f32 -> \(output.path)/runs/lora-r1-sft-seed3"])
+        #expect(Array(planned.prefix(2)) == [
+            "tiny-u1-sft seed 3: tinylora, sft, 1 trainable parameters, 4 bytes f32 -> \(output.path)/runs/tiny-u1-sft-seed3",
+            "lora-r1-sft seed 3: lora, sft, 29952 trainable parameters, 119808 bytes f32 -> \(output.path)/runs/lora-r1-sft-seed3"])
         #expect(!FileManager.default.fileExists(atPath: output.path))   // checking trains and writes nothing
-        let report = try CompareRunner(configPath: config, output: output.path) { _ in }.run()
+        var log: [String] = []
+        let report = try CompareRunner(configPath: config, output: output.path) { log.append($0) }.run()
 
-        #expect(report.rows.map(\.variant) == ["tiny-u1-sft", "lora-r1-sft"])
-        #expect(report.rows.map(\.family) == ["tinylora", "lora"] && report.rows.allSatisfy { $0.objective == "sft" })
+        #expect(report.rows.map(\.variant) == ["tiny-u1-sft", "lora-r1-sft", "tiny-u1-uniform-sft"])
+        #expect(report.rows.map(\.family) == ["tinylora", "lora", "tinylora"] && report.rows.allSatisfy { $0.objective == "sft" })
         // Fully tied TinyLoRA with u = 1 trains one number; LoRA r = 1 on the 18 q_proj (640 -> 1024) trains
         // 18 * (640 + 1024) (REFERENCES.md: Gemma 3 270M has 18 layers, hidden 640, 4 query heads of 256).
-        #expect(report.rows.map(\.trainableParameters) == [1, 18 * (640 + 1024)])
-        #expect(report.rows.map(\.bytesF32) == [4, 4 * 18 * (640 + 1024)])
+        #expect(report.rows.map(\.trainableParameters) == [1, 18 * (640 + 1024), 1])
+        #expect(report.rows.map(\.bytesF32) == [4, 4 * 18 * (640 + 1024), 4])
         #expect(report.rows.allSatisfy { $0.evalExamples == 4 && $0.steps == 1 && $0.seed == 3 })
         #expect(report.rows[0].accuracyBefore == report.rows[1].accuracyBefore)   // same base model, same problems
+        // The base model is evaluated by the first run; LoRA (B = 0) starts as the identity and reuses it, while
+        // TinyLoRA with v drawn from ±0.5 changes the model before training, so it is evaluated itself.
+        let befores = log.filter { $0.contains("accuracy before: ") }
+        #expect(befores.count == 3, "\(log)")
+        #expect(befores.map { $0.contains("measured by an earlier run") } == [false, true, false], "\(befores)")
 
         // Each run's config stands alone: absolute model path, its own output folder, the seed and the overrides.
         let derived = try JSONValue.parse(contentsOf: output.appendingPathComponent("runs/lora-r1-sft-seed3/config.json").path)
@@ -148,7 +157,7 @@ import TinyTunePlugins
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(file).path), "missing \(file)")
         }
         let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)
-        #expect(csv == report.csv && csv.split(separator: "\n").count == 3)
+        #expect(csv == report.csv && csv.split(separator: "\n").count == 4)
 
         // Running again trains nothing: both runs are finished and their result.json files are reused.
         var lines: [String] = []

@@ -51,6 +51,6 @@ import Testing
         #expect(Set(lines.map(\.count)).count == 1, "rows of different widths:\n\(report.table)")
         #expect(lines[2].hasPrefix("tinylora-u13-grpo  tinylora  grpo "))
         #expect(lines[2].contains("0.630 [0.561, 0.694]") && lines[2].hasSuffix("812"))
-        #expect(report.markdown.contains("| tinylora-u13-grpo | tinylora | grpo | 0 | 13 | 52 | 0.445 | 0.630 [0.561, 0.694] | 0.000 | 812 |"))
+        #expect(report.markdown.contains("| tinylora-u13-grpo | tinylora | grpo | 0 | 13 | 52 | 0.445 | 0.630 [0.561, 0.694] | <0.001 | 812 |"))
     }
 }

@@ -341,6 +341,7 @@ struct CompareRunner {
         let total = selected.count * spec.seeds.count
         var done = 0
         var before: Double?
+        var base: TrainRunner.BaseEvaluation?
         var failures: [String] = []
         for seed in spec.seeds {
             for variant in selected {
@@ -362,12 +363,12 @@ struct CompareRunner {
                 let available = try pipeline.dataset?.examples(.eval).count ?? 0
                 log("[\(done)/\(total)] \(variant.name) seed \(seed): \(plan.family), "
                     + "\(config.objective?.type ?? "?"), \(plan.trainableParameters) trainable parameters")
-                // TrainRunner measures the accuracy before training again for every run (the same number each
-                // time: the adapters start as the identity); the check below makes that a consistency test.
+                // The base model's accuracy is measured once: later runs with the same eval (model, dataset, prompt,
+                // generation, evaluation, rewards) and an adapter that starts as the identity reuse it.
                 let start = Date()
                 let result: TrainRunner.Result
                 do {
-                    result = try TrainRunner(configPath: configURL.path, output: folder.path) { log("  " + $0) }.run()
+                    result = try TrainRunner(configPath: configURL.path, output: folder.path, knownBase: base) { log("  " + $0) }.run()
                 } catch {
                     // One failing run does not lose the others: go on, and report every failure at the end.
                     log("  run failed: \(error)")
@@ -379,6 +380,7 @@ struct CompareRunner {
                     log("warning: accuracy before training differs between runs (\(before) vs \(result.accuracyBefore)): the base model or eval set changed")
                 }
                 before = before ?? result.accuracyBefore
+                base = base ?? result.baseEvaluation
                 // `train` itself draws each run's metrics.svg (output.plot).
                 let row = ComparisonReport.Row(
                     variant: variant.name, family: plan.family, objective: config.objective?.type ?? "?", seed: seed,

@@ -184,12 +184,30 @@ struct TrainRunner {
     let log: (String) -> Void
     /// Called after every step (the command draws a progress bar with it on a terminal).
     let progress: ((TrainProgress) -> Void)?
+    /// The base model's per-problem results from an earlier run (compare's first run); used instead of evaluating
+    /// again when that run's `BaseEvaluation.key` equals this config's and the attached adapter starts as the identity.
+    let knownBase: BaseEvaluation?
 
-    init(configPath: String, output: String?, resume: Bool = false, log: @escaping (String) -> Void,
-         progress: ((TrainProgress) -> Void)? = nil) {
+    /// Which eval problems the model answered correctly before training, and what decides that: the config without
+    /// its adapter, objective, training and output sections (model, dataset, prompt, generation, evaluation, rewards).
+    struct BaseEvaluation {
+        let key: String
+        let correct: [Bool]
+
+        /// nil for a config that is not a JSON object (a YAML config is always evaluated).
+        static func key(configPath: String) -> String? {
+            guard case .object(let fields)? = try? JSONValue.parse(contentsOf: configPath) else { return nil }
+            let kept = fields.filter { !["adapter", "objective", "training", "output", "compare"].contains($0.key) }
+            return JSONValue.object(kept.sorted { $0.key < $1.key }).serialized()
+        }
+    }
+
+    init(configPath: String, output: String?, resume: Bool = false, knownBase: BaseEvaluation? = nil,
+         log: @escaping (String) -> Void, progress: ((TrainProgress) -> Void)? = nil) {
         self.configPath = configPath
         self.output = output
         self.resume = resume
+        self.knownBase = knownBase
         self.log = log
         self.progress = progress
     }
@@ -215,6 +233,8 @@ struct TrainRunner {
         var significance: ProportionStatistics.TestResult? = nil
         /// OUTPUT/metrics.svg (reward and accuracy against step) when `output.plot` is on.
         var plotFile: String? = nil
+        /// The base evaluation this run measured or reused (nil when resumed), for the next run of a comparison.
+        var baseEvaluation: BaseEvaluation? = nil
     }
 
     /// OUTPUT: `--output`, else `output.dir` relative to the config file, else `runs/<config name>` next to it.
@@ -280,6 +300,7 @@ struct TrainRunner {
         var metricsLines: [String] = []
         var evaluations: [(step: Int, accuracy: Double)] = []
         var correctBefore: [Bool]? = nil, correctAfter: [Bool]? = nil
+        var baseEvaluation: BaseEvaluation? = nil
         let before: Double
         var after: Double? = nil
         var startStep = 0
@@ -309,9 +330,18 @@ struct TrainRunner {
                 for old in stale { try FileManager.default.removeItem(at: old.url) }
             }
             adapter.training = false
-            correctBefore = try session.evaluate(hook: adapter)
-            before = Double(correctBefore!.filter { $0 }.count) / Double(correctBefore!.count)
-            log("accuracy before: \(RunSession.describe(before, examples: evalCount))")
+            let key = BaseEvaluation.key(configPath: configPath)
+            if let known = knownBase, let key, known.key == key, known.correct.count == evalCount, adapter.startsAsIdentity {
+                correctBefore = known.correct
+                before = Double(known.correct.filter { $0 }.count) / Double(known.correct.count)
+                log("accuracy before: \(RunSession.describe(before, examples: evalCount)) "
+                    + "(the base model's, measured by an earlier run on the same eval set; the adapter starts as the identity)")
+            } else {
+                correctBefore = try session.evaluate(hook: adapter)
+                before = Double(correctBefore!.filter { $0 }.count) / Double(correctBefore!.count)
+                log("accuracy before: \(RunSession.describe(before, examples: evalCount))")
+            }
+            if let key { baseEvaluation = BaseEvaluation(key: key, correct: correctBefore!) }
             metricsLines.append(Self.evaluationLine(step: 0, accuracy: before, examples: evalCount))
             evaluations.append((0, before))
         }
@@ -413,7 +443,7 @@ struct TrainRunner {
                       outputFolder: outputURL.path, adapterFolder: finalURL.path,
                       resumedFromStep: resume ? startStep : nil, checkpointFolder: lastCheckpoint?.path,
                       evaluations: evaluations, metricsFile: metricsURL.path, evaluationExamples: evalCount,
-                      significance: significance, plotFile: plotURL?.path)
+                      significance: significance, plotFile: plotURL?.path, baseEvaluation: baseEvaluation)
     }
 
     /// The console line of a step: `step 3/30  reward 0.4125 ± 0.3100  accuracy 0.3750  loss 0.00123  ...`.

@@ -144,7 +144,7 @@ public struct ComparisonReport: Sendable {
             let ci = row.intervalAfter
             return [row.variant, row.family, row.objective, String(row.seed), String(row.trainableParameters),
                     String(row.bytesF32), f3(row.accuracyBefore),
-                    "\(f3(row.accuracyAfter)) [\(f3(ci.low)), \(f3(ci.high))]", f3(row.changeTest.pValue),
+                    "\(f3(row.accuracyAfter)) [\(f3(ci.low)), \(f3(ci.high))]", pValue(row.changeTest.pValue),
                     String(format: "%.0f", row.seconds)]
         }
         let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max() ?? 0 }
@@ -165,7 +165,7 @@ public struct ComparisonReport: Sendable {
         for row in rows {
             let ci = row.intervalAfter
             out += "| \(row.variant) | \(row.family) | \(row.objective) | \(row.seed) | \(row.trainableParameters) | \(row.bytesF32) | "
-            out += "\(f3(row.accuracyBefore)) | \(f3(row.accuracyAfter)) [\(f3(ci.low)), \(f3(ci.high))] | \(f3(row.changeTest.pValue)) | \(String(format: "%.0f", row.seconds)) |\n"
+            out += "\(f3(row.accuracyBefore)) | \(f3(row.accuracyAfter)) [\(f3(ci.low)), \(f3(ci.high))] | \(pValue(row.changeTest.pValue)) | \(String(format: "%.0f", row.seconds)) |\n"
         }
         return out
     }
@@ -192,4 +192,6 @@ public struct ComparisonReport: Sendable {
 }
 
 private func f3(_ x: Double) -> String { String(format: "%.3f", x) }
+/// A p-value to three decimals, or "<0.001" (not "0.000", which reads as impossible).
+func pValue(_ p: Double) -> String { p < 0.0005 ? "<0.001" : f3(p) }
 private func f4(_ x: Double) -> String { String(format: "%.4f", x) }

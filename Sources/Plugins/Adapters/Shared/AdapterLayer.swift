@@ -108,6 +108,14 @@ public final class AttachedAdapterLayers: AttachedAdapter, @unchecked Sendable {
 
     public func zeroGradients() { parameters.forEach { $0.zeroGradient() } }
 
+    /// True when every wrapped module's ΔW is exactly zero (LoRA's B = 0, TinyLoRA's v = 0, ...), so the adapted
+    /// model computes what the base model does: its accuracy before training is the base model's.
+    public var startsAsIdentity: Bool {
+        layers.values.allSatisfy { layer in layer.deltaWeight().withBaseAddress { w in
+            (0..<layer.outFeatures * layer.inFeatures).allSatisfy { w[$0] == 0 }
+        } }
+    }
+
     /// Dropout masks drawn so far (each mask's seed includes its number); a training checkpoint stores it so a
     /// resumed run draws the masks an uninterrupted run would.
     public var dropoutCallCount: UInt64 {
