@@ -47,6 +47,7 @@ struct CompareCommand: ParsableCommand {
                 throw failed
             }
             print(json ? report.json.serialized(pretty: true) : report.table, terminator: json ? "\n" : "")
+            if !json, report.hasSeeds { print("\nover seeds:\n" + report.summaryTable, terminator: "") }
             FileHandle.standardError.write(Data("results written to \(runner.outputFolder.path)\n".utf8))
         }
     }

@@ -132,9 +132,76 @@ public struct ComparisonReport: Sendable {
         return ([Self.columns] + rows.map(fields)).map { $0.map(quote).joined(separator: ",") + "\n" }.joined()
     }
 
-    /// `{"rows": [{"variant": ..., "ci95_after": [low, high], "p_value": ...}, ...]}`
+    /// One variant over its seeds: how much training helped on average and how reliably.
+    public struct VariantSummary: Sendable, Equatable {
+        public var variant: String, family: String, objective: String
+        public var trainableParameters: Int, bytesF32: Int
+        public var seeds: Int
+        public var meanBefore: Double, meanAfter: Double, minAfter: Double, maxAfter: Double
+        /// Sample standard deviation of the accuracy after over seeds (0 for one seed).
+        public var stdAfter: Double
+        /// Seeds whose accuracy rose with z-test p < 0.05.
+        public var significantGains: Int
+        /// Mean wall time of a run.
+        public var meanSeconds: Double
+
+        public var json: JSONValue {
+            .object([
+                ("variant", .string(variant)), ("family", .string(family)), ("objective", .string(objective)),
+                ("trainable_parameters", .int(Int64(trainableParameters))), ("bytes_f32", .int(Int64(bytesF32))),
+                ("seeds", .int(Int64(seeds))), ("mean_accuracy_before", .double(meanBefore)),
+                ("mean_accuracy_after", .double(meanAfter)), ("min_accuracy_after", .double(minAfter)),
+                ("max_accuracy_after", .double(maxAfter)), ("std_accuracy_after", .double(stdAfter)),
+                ("significant_gains", .int(Int64(significantGains))), ("mean_seconds", .double(meanSeconds)),
+            ])
+        }
+    }
+
+    /// Per variant (in the order rows first name it), over all its seeds.
+    public var summaries: [VariantSummary] {
+        var names: [String] = []
+        for row in rows where !names.contains(row.variant) { names.append(row.variant) }
+        return names.map { name in
+            let runs = rows.filter { $0.variant == name }
+            let after = runs.map(\.accuracyAfter), n = Double(runs.count)
+            let mean = after.reduce(0, +) / n
+            let variance = runs.count > 1 ? after.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
+            let first = runs[0]
+            return VariantSummary(
+                variant: name, family: first.family, objective: first.objective,
+                trainableParameters: first.trainableParameters, bytesF32: first.bytesF32, seeds: runs.count,
+                meanBefore: runs.reduce(0) { $0 + $1.accuracyBefore } / n, meanAfter: mean,
+                minAfter: after.min() ?? 0, maxAfter: after.max() ?? 0, stdAfter: variance.squareRoot(),
+                significantGains: runs.filter { $0.accuracyAfter > $0.accuracyBefore && $0.changeTest.pValue < 0.05 }.count,
+                meanSeconds: runs.reduce(0) { $0 + $1.seconds } / n)
+        }
+    }
+
+    /// True when some variant ran with more than one seed (then the summary is worth printing).
+    public var hasSeeds: Bool { summaries.contains { $0.seeds > 1 } }
+
+    /// The summary over seeds as a fixed-width table.
+    public var summaryTable: String {
+        let header = ["variant", "objective", "params", "seeds", "before", "after mean ± sd", "min–max", "gains p<0.05", "seconds"]
+        let body = summaries.map { s -> [String] in
+            [s.variant, s.objective, String(s.trainableParameters), String(s.seeds), f3(s.meanBefore),
+             "\(f3(s.meanAfter)) ± \(f3(s.stdAfter))", "\(f3(s.minAfter))–\(f3(s.maxAfter))",
+             "\(s.significantGains)/\(s.seeds)", String(format: "%.0f", s.meanSeconds)]
+        }
+        let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return i < 2 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+                + body.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    /// `{"rows": [{"variant": ..., "ci95_after": [low, high], "p_value": ...}, ...], "summary": [...]}`
     public var json: JSONValue {
-        .object([("rows", .array(rows.map(\.json)))])
+        .object([("rows", .array(rows.map(\.json))), ("summary", .array(summaries.map(\.json)))])
     }
 
     /// A fixed-width table for the terminal and Markdown-free logs.
@@ -166,6 +233,14 @@ public struct ComparisonReport: Sendable {
             let ci = row.intervalAfter
             out += "| \(row.variant) | \(row.family) | \(row.objective) | \(row.seed) | \(row.trainableParameters) | \(row.bytesF32) | "
             out += "\(f3(row.accuracyBefore)) | \(f3(row.accuracyAfter)) [\(f3(ci.low)), \(f3(ci.high))] | \(pValue(row.changeTest.pValue)) | \(String(format: "%.0f", row.seconds)) |\n"
+        }
+        guard hasSeeds else { return out }
+        out += "\nOver seeds (gains: seeds whose accuracy rose with p < 0.05):\n\n"
+        out += "| variant | objective | trainable params | seeds | accuracy before | accuracy after, mean ± sd | min–max | gains | seconds per run |\n"
+        out += "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        for s in summaries {
+            out += "| \(s.variant) | \(s.objective) | \(s.trainableParameters) | \(s.seeds) | \(f3(s.meanBefore)) | "
+            out += "\(f3(s.meanAfter)) ± \(f3(s.stdAfter)) | \(f3(s.minAfter))–\(f3(s.maxAfter)) | \(s.significantGains)/\(s.seeds) | \(String(format: "%.0f", s.meanSeconds)) |\n"
         }
         return out
     }
