@@ -98,6 +98,13 @@ import TinyTunePlugins
         #expect(csv.split(separator: "\n").count == 1)   // the header alone
     }
 
+    /// `--only a --only b,c` trains a, b and c (a repeated option used to keep only its last value).
+    @Test func onlyAccumulatesRepeatsAndCommas() throws {
+        let command = try CompareCommand.parse(["cmp.json", "--only", "a", "--only", "b, c"])
+        #expect(command.onlyNames == ["a", "b", "c"])
+        #expect(try CompareCommand.parse(["cmp.json"]).onlyNames == nil)
+    }
+
     @Test func overridesMergeTheSameTypeAndReplaceAnother() {
         let base: JSONValue = ["type": "tinylora", "r": 2, "u": 13, "target_modules": "all-linear"]
         #expect(CompareSpec.overlay(base, ["u": 1], inherited: ["target_modules"])

@@ -23,15 +23,20 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "A config with a `compare` section.") var config: String
     @Option(help: "Where runs/, results.csv, results.json and accuracy_vs_bytes.svg go (default: output.dir or runs/<config name>).")
     var output: String?
-    @Option(help: "Train only these variants (comma-separated names); finished runs of the others still appear.")
-    var only: String?
+    @Option(help: "Train only these variants (comma-separated names, or the option repeated); finished runs of the others still appear.")
+    var only: [String] = []
     @Flag(help: "Print results.json instead of the table.") var json = false
     @Flag(help: "Only check the config and list the runs it makes (variant, seed, family, objective, parameters); train nothing.")
     var check = false
 
+    /// The `--only` names: every occurrence, each split at commas; nil when the option is absent.
+    var onlyNames: [String]? {
+        only.isEmpty ? nil : only.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
     func run() throws {
+        let names = onlyNames
         try runReportingErrors {
-            let names = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             let runner = try CompareRunner(configPath: config, output: output, only: names) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
