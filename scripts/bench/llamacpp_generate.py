@@ -24,15 +24,10 @@ import time
 import llama_cpp as L
 import numpy as np
 
+from common import add_generation_arguments
+
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--model", required=True, help="a GGUF file")
-parser.add_argument("--prompt-tokens", type=int, default=100)
-parser.add_argument("--decode-tokens", type=int, default=32)
-parser.add_argument("--group", type=int, default=8)
-parser.add_argument("--repeats", type=int, default=3)
-parser.add_argument("--threads", type=int, default=2)
-parser.add_argument("--seed", type=int, default=5)
-parser.add_argument("--json", action="store_true")
+add_generation_arguments(parser, model_help="a GGUF file")
 args = parser.parse_args()
 
 path = pathlib.Path(args.model).expanduser().resolve()

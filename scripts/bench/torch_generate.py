@@ -18,33 +18,19 @@ folder's bf16 weights are converted on load.
 import argparse
 import json
 import os
-import pathlib
 import resource
 import time
 
 import torch
-from transformers import AutoModelForCausalLM
+
+from common import add_generation_arguments, load_torch_model
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--model", required=True, help="a GGUF file or a Hugging Face model folder")
-parser.add_argument("--prompt-tokens", type=int, default=100)
-parser.add_argument("--decode-tokens", type=int, default=32)
-parser.add_argument("--group", type=int, default=8)
-parser.add_argument("--repeats", type=int, default=3)
-parser.add_argument("--threads", type=int, default=2)
-parser.add_argument("--seed", type=int, default=5)
-parser.add_argument("--json", action="store_true")
+add_generation_arguments(parser, model_help="a GGUF file or a Hugging Face model folder")
 args = parser.parse_args()
 
-torch.set_num_threads(args.threads)
-path = pathlib.Path(args.model).expanduser().resolve()
-start = time.perf_counter()
-if path.is_file():
-    model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
-else:
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+model, load = load_torch_model(args.model, args.threads)
 model.eval()
-load = time.perf_counter() - start
 vocab = model.config.get_text_config().vocab_size
 prompt = torch.tensor([[(1 + 7919 * i) % vocab for i in range(args.prompt_tokens)]])
 
@@ -89,7 +75,7 @@ with torch.inference_mode():
 
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 result = {
-    "tool": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(), "model": str(path),
+    "tool": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(), "model": args.model,
     "load_seconds": load, "prompt_tokens": args.prompt_tokens,
     "prefill_tokens_per_second": args.prompt_tokens / prefill,
     "decode_tokens_per_second": args.decode_tokens / single, "group": args.group,

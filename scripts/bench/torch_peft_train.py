@@ -16,14 +16,14 @@ The model runs in float32 (as TinyTune computes); a folder's bf16 weights are co
 import argparse
 import json
 import os
-import pathlib
 import resource
 import time
 
 import peft
 import torch
 from peft import TinyLoraConfig, get_peft_model
-from transformers import AutoModelForCausalLM
+
+from common import load_torch_model
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--model", required=True, help="a GGUF file or a Hugging Face model folder")
@@ -36,14 +36,7 @@ parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--json", action="store_true")
 args = parser.parse_args()
 
-torch.set_num_threads(args.threads)
-path = pathlib.Path(args.model).expanduser().resolve()
-start = time.perf_counter()
-if path.is_file():
-    model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
-else:
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-load = time.perf_counter() - start
+model, load = load_torch_model(args.model, args.threads)
 
 config = TinyLoraConfig(r=args.r, u=args.u, weight_tying=1.0, target_modules="all-linear")
 start = time.perf_counter()

@@ -24,23 +24,22 @@ public final class LoRALayer: AdapterLayer, @unchecked Sendable {
 
     /// Forward was t = x·Aᵀ, y = s·t·Bᵀ, so dB = s·dyᵀ·t, dt = s·dy·B, dA = dtᵀ·x, dx = dt·A.
     public func backward(input x: Tensor, outputGradient dy: Tensor) -> Tensor {
-        let t = matmul(x, a.value, transposeB: true)                                   // (n, r)
-        gemm(dy, t, into: &b.gradient, transposeA: true, alpha: scaling, beta: 1)       // (out, r)
-        let dt = matmul(dy, b.value, alpha: scaling)                                   // (n, r)
-        gemm(dt, x, into: &a.gradient, transposeA: true, beta: 1)                      // (r, in)
-        return matmul(dt, a.value)                                                     // (n, in)
+        var dx = Tensor(zeros: x.shape)
+        backward(input: x, outputGradient: dy, addingInputGradientTo: &dx)
+        return dx
     }
 
     public func addDelta(_ x: Tensor, to output: inout Tensor) {
         gemm(matmul(x, a.value, transposeB: true), b.value, into: &output, transposeB: true, alpha: scaling, beta: 1)
     }
 
+    /// The same with dx added into `inputGradient`.
     public func backward(input x: Tensor, outputGradient dy: Tensor, addingInputGradientTo inputGradient: inout Tensor) {
-        let t = matmul(x, a.value, transposeB: true)
-        gemm(dy, t, into: &b.gradient, transposeA: true, alpha: scaling, beta: 1)
-        let dt = matmul(dy, b.value, alpha: scaling)
-        gemm(dt, x, into: &a.gradient, transposeA: true, beta: 1)
-        gemm(dt, a.value, into: &inputGradient, beta: 1)
+        let t = matmul(x, a.value, transposeB: true)                                   // (n, r)
+        gemm(dy, t, into: &b.gradient, transposeA: true, alpha: scaling, beta: 1)       // (out, r)
+        let dt = matmul(dy, b.value, alpha: scaling)                                   // (n, r)
+        gemm(dt, x, into: &a.gradient, transposeA: true, beta: 1)                      // (r, in)
+        gemm(dt, a.value, into: &inputGradient, beta: 1)                               // (n, in)
     }
 
     public func deltaWeight() -> Tensor { matmul(b.value, a.value, alpha: scaling) }
